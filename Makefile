@@ -1,0 +1,40 @@
+# make run  - set up .venv and serve the demo app on http://127.0.0.1:5000
+# make test - set up .venv and run the whole suite, ruff and mypy --strict
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck hello bench fuzz clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m erlen --app examples/hello.py run --host 127.0.0.1 --port 5000
+
+hello: $(STAMP)
+	$(PY) examples/hello.py
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+	$(VENV)/bin/ruff check src tests examples bench
+	$(VENV)/bin/mypy --strict src/erlen
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests examples bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict src/erlen
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/inprocess.py
+	$(PY) bench/startup.py
+	$(PY) bench/chart.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

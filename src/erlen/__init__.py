@@ -1,0 +1,124 @@
+"""Erlen: a web microframework with Flask's familiar API on a lean, fast, sans-IO core.
+
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+
+    @app.route("/")
+    def hello():
+        return "Hello World!"
+
+    if __name__ == "__main__":
+        app.run()
+
+The names below are the public API. Heavier parts (templates, static files, sessions, the test
+client, the server, the CLI) are imported on first use, so ``import erlen`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import json
+from .app import Erlen
+from .config import Config
+from .context import (
+    after_this_request,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+    stream_with_context,
+)
+from .errors import HTTPException, abort
+from .json import jsonify
+from .request import Request
+from .response import Response, redirect
+from .urls import url_for
+
+if TYPE_CHECKING:
+    from markupsafe import Markup, escape
+
+    from .blueprints import Blueprint
+    from .sessions import flash, get_flashed_messages
+    from .static import send_file, send_from_directory
+    from .templating import render_template, render_template_string, stream_template
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Erlen",
+    "Blueprint",
+    "Config",
+    "Request",
+    "Response",
+    "HTTPException",
+    "abort",
+    "after_this_request",
+    "copy_current_request_context",
+    "current_app",
+    "escape",
+    "flash",
+    "g",
+    "get_flashed_messages",
+    "has_app_context",
+    "has_request_context",
+    "json",
+    "jsonify",
+    "make_response",
+    "Markup",
+    "redirect",
+    "render_template",
+    "render_template_string",
+    "request",
+    "send_file",
+    "send_from_directory",
+    "session",
+    "stream_template",
+    "stream_with_context",
+    "url_for",
+]
+
+# Names served from modules that are imported on first use (PEP 562).
+_LAZY = {
+    "Blueprint": "blueprints",
+    "flash": "sessions",
+    "get_flashed_messages": "sessions",
+    "send_file": "static",
+    "send_from_directory": "static",
+    "render_template": "templating",
+    "render_template_string": "templating",
+    "stream_template": "templating",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+        globals()[name] = value
+        return value
+    if name in ("Markup", "escape"):
+        import markupsafe
+
+        value = getattr(markupsafe, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'erlen' has no attribute {name!r}")
+
+
+def make_response(*args: Any) -> Response:
+    """Turn view-style return values into a :class:`Response`, to add headers or cookies.
+
+    ``make_response()`` gives an empty response, ``make_response(body)`` and
+    ``make_response(body, status, headers)`` work as a view's return value would.
+    """
+    app: Erlen = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not args:
+        return app.response_class()
+    return app.make_response(args[0] if len(args) == 1 else args)

@@ -1,0 +1,5 @@
+"""``python -m erlen``: the same command line as ``erlen``."""
+
+from .cli import main
+
+main()

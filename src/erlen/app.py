@@ -1,0 +1,733 @@
+"""The :class:`Erlen` application: registration, configuration and the request dispatch.
+
+Nothing here knows WSGI or ASGI. :meth:`Erlen.handle` takes a :class:`~erlen.request.Request`
+and gives back a :class:`~erlen.response.Response`; ``wsgi.py`` (and ``asgi.py``) translate to and
+from the server. A request takes one straight line through this module::
+
+    handle -> match the route -> url value preprocessors -> before_request hooks -> view
+           -> make_response -> after_request hooks -> session save -> teardown hooks
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from .config import DEFAULT_CONFIG, Config
+from .context import Context, Namespace, _cv_context
+from .errors import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    RequestRedirect,
+)
+from .json import DefaultJSONProvider, JSONProvider
+from .request import Limits, Request
+from .response import Response
+from .routing import BaseConverter, Router, Rule
+from .scaffold import Scaffold
+
+if TYPE_CHECKING:
+    from .blueprints import Blueprint
+    from .sessions import SessionInterface
+    from .testing import TestClient
+
+__all__ = ["Erlen"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Erlen(Scaffold):
+    """A web application: register views on it, then serve it.
+
+    ``Erlen(__name__)`` finds ``templates/`` and ``static/`` beside the module that creates it.
+    The instance is a WSGI callable (``app(environ, start_response)``), so any WSGI server serves
+    it; :meth:`run` starts a development server on http://127.0.0.1:5000.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    config_class: type[Config] = Config
+    app_ctx_globals_class: type[Namespace] = Namespace
+    default_config = DEFAULT_CONFIG
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
+        self.name = import_name
+        if instance_path is None:
+            instance_path = os.path.join(self.root_path, "instance")
+        elif not os.path.isabs(instance_path):
+            raise ValueError("instance_path must be an absolute path.")
+        self.instance_path = instance_path
+        self.config = self.config_class(
+            instance_path if instance_relative_config else self.root_path, self.default_config
+        )
+        self.url_map = Router()
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.extensions: dict[str, Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
+        self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.template_filters: dict[str, Callable[..., Any]] = {}
+        self.template_globals: dict[str, Callable[..., Any]] = {}
+        self.template_tests: dict[str, Callable[..., Any]] = {}
+        self.static_host = static_host
+        self.host_matching = host_matching
+        self.subdomain_matching = subdomain_matching
+        self._session_interface: SessionInterface | None = None
+        self._jinja_env: Any = None
+        self._logger: logging.Logger | None = None
+        self._cli: Any = None
+        self._limits = Limits()
+        self._limits_version = -1
+        self._hooks_cache: dict[tuple[str, str | None], tuple[Any, ...]] = {}
+        self._has_request_hooks = False
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError("Use 'static_host' together with 'host_matching=True'.")
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                view_func=self.send_static_file,
+            )
+
+    def __repr__(self) -> str:
+        return f"<Erlen {self.name!r}>"
+
+    # -- settings ----------------------------------------------------------------------------
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode: tracebacks in 500 pages, template reloading. Never on in production."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        """Testing mode: unhandled errors propagate to the test instead of answering 500."""
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> str | bytes | None:
+        return cast("str | bytes | None", self.config["SECRET_KEY"])
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The ``logging`` logger named after the app; unhandled errors are logged here."""
+        if self._logger is None:
+            from .logging import create_logger
+
+            self._logger = create_logger(self)
+        return self._logger
+
+    @property
+    def session_interface(self) -> SessionInterface:
+        """How sessions are loaded and saved; signed cookies unless replaced."""
+        if self._session_interface is None:
+            from .sessions import SecureCookieSessionInterface
+
+            self._session_interface = SecureCookieSessionInterface()
+        return self._session_interface
+
+    @session_interface.setter
+    def session_interface(self, value: SessionInterface) -> None:
+        self._session_interface = value
+
+    @property
+    def jinja_env(self) -> Any:
+        """The Jinja2 environment, created on first use (see ``templating.py``)."""
+        if self._jinja_env is None:
+            from .templating import create_jinja_environment
+
+            self._jinja_env = create_jinja_environment(self)
+        return self._jinja_env
+
+    def create_jinja_environment(self) -> Any:
+        from .templating import create_jinja_environment
+
+        return create_jinja_environment(self)
+
+    @property
+    def cli(self) -> Any:
+        """A click group for the app's own commands (``@app.cli.command()``)."""
+        if self._cli is None:
+            from .cli import AppGroup
+
+            self._cli = AppGroup(self.name, app=self)
+        return self._cli
+
+    def _request_limits(self) -> Limits:
+        config = self.config
+        if config.version != self._limits_version:
+            self._limits = Limits(
+                config.get("MAX_CONTENT_LENGTH"),
+                config.get("MAX_FORM_MEMORY_SIZE"),
+                config.get("MAX_FORM_PARTS"),
+                config.get("MAX_JSON_DEPTH", 64),
+            )
+            self._limits_version = config.version
+        return self._limits
+
+    # -- registration ------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._hooks_cache.clear()
+        self._has_request_hooks = bool(
+            any(self.before_request_funcs.values())
+            or any(self.after_request_funcs.values())
+            or any(self.url_value_preprocessors.values())
+        )
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Connect ``rule`` to ``view_func`` under ``endpoint`` (the function's name by default).
+
+        ``methods`` defaults to the view's ``methods`` attribute or ``["GET"]``;
+        ``strict_slashes`` and ``defaults`` are passed to the :class:`~erlen.routing.Rule`.
+        """
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule() needs an endpoint or a view function.")
+            endpoint = view_func.__name__
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError("'methods' must be a list of method names, such as ['GET', 'POST'].")
+        methods = {method.upper() for method in methods}
+        methods.update(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is False:
+            methods.discard("OPTIONS")
+        rule_obj = Rule(
+            rule,
+            endpoint,
+            methods=methods,
+            strict_slashes=options.pop("strict_slashes", True),
+            defaults=options.pop("defaults", None),
+            websocket=options.pop("websocket", False),
+        )
+        options.pop("subdomain", None)
+        options.pop("host", None)
+        if options:
+            raise TypeError(f"Unknown route options: {', '.join(sorted(options))}.")
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing is not view_func:
+                raise AssertionError(
+                    f"View function mapping is overwriting an existing endpoint function: "
+                    f"{endpoint}. Give the route a distinct 'endpoint=' name."
+                )
+            self.view_functions[endpoint] = view_func
+        self.url_map.add(rule_obj)
+
+    def url_map_converters(self) -> dict[str, type[BaseConverter]]:
+        return self.url_map.converters
+
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Add a blueprint's routes, hooks and handlers to the app (see ``blueprints.py``)."""
+        blueprint.register(self, options)
+        self._changed()
+
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        return iter(self.blueprints.values())
+
+    def teardown_appcontext(self, func: F) -> F:
+        """Run ``func(error)`` when an application context ends (after every request)."""
+        self.teardown_appcontext_funcs.append(func)
+        return func
+
+    def shell_context_processor(self, func: F) -> F:
+        """Add the dict ``func()`` returns to ``erlen shell``'s namespace."""
+        self.shell_context_processors.append(func)
+        return func
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 filter."""
+
+        def decorator(func: F) -> F:
+            self.add_template_filter(func, name)
+            return func
+
+        return decorator
+
+    def add_template_filter(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self.template_filters[name or func.__name__] = func
+        if self._jinja_env is not None:
+            self._jinja_env.filters[name or func.__name__] = func
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 global."""
+
+        def decorator(func: F) -> F:
+            self.add_template_global(func, name)
+            return func
+
+        return decorator
+
+    def add_template_global(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self.template_globals[name or func.__name__] = func
+        if self._jinja_env is not None:
+            self._jinja_env.globals[name or func.__name__] = func
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 test."""
+
+        def decorator(func: F) -> F:
+            self.add_template_test(func, name)
+            return func
+
+        return decorator
+
+    def add_template_test(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self.template_tests[name or func.__name__] = func
+        if self._jinja_env is not None:
+            self._jinja_env.tests[name or func.__name__] = func
+
+    # -- contexts ----------------------------------------------------------------------------
+
+    def app_context(self) -> Context:
+        """A context in which ``current_app`` and ``g`` work without a request."""
+        return Context(self)
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> Context:
+        """A context for a fake request, built like the test client's (``path``, ``method``...)."""
+        from .testing import build_request
+
+        return Context(self, build_request(self, *args, **kwargs))
+
+    def request_context(self, request: Request) -> Context:
+        return Context(self, request)
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
+        """A client that calls the app in-process: ``client.get("/")``."""
+        from .testing import TestClient
+
+        return TestClient(self, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A click test runner that invokes the app's CLI commands."""
+        from .testing import ErlenCliRunner
+
+        return ErlenCliRunner(self, **kwargs)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request: the sans-IO heart of the app, used by every adapter."""
+        ctx = Context(self, request)
+        token = _cv_context.set(ctx)
+        error: BaseException | None = None
+        try:
+            return self.full_dispatch_request(ctx)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if self.teardown_request_funcs:
+                self.do_teardown_request(ctx, error)
+            elif request._files is not None:
+                request.close()
+            if self.teardown_appcontext_funcs:
+                self.do_teardown_appcontext(error)
+            _cv_context.reset(token)
+
+    def full_dispatch_request(self, ctx: Context) -> Response:
+        """Route, run hooks and the view, and turn the outcome into a response."""
+        request = cast(Request, ctx.request)
+        try:
+            try:
+                request.url_rule, request.view_args = self.url_map.match(
+                    request.path, request.method
+                )
+            except HTTPException as exc:
+                request.routing_exception = exc
+            rv = None
+            if self._has_request_hooks:
+                rv = self.preprocess_request(request)
+            if rv is None:
+                rv = self.dispatch_request(request)
+            response = self.make_response(rv)
+        except Exception as exc:
+            response = self.make_response(self.handle_user_exception(exc))
+        return self.finalize_request(ctx, response)
+
+    def dispatch_request(self, request: Request | None = None) -> Any:
+        """Call the matched view with the URL's values; raise the routing error if none matched."""
+        if request is None:
+            from .context import request as current_request
+
+            request = current_request
+        if request.routing_exception is not None:
+            exc = request.routing_exception
+            if request.method == "OPTIONS" and isinstance(exc, MethodNotAllowed):
+                return self.make_default_options_response(exc.valid_methods)
+            if isinstance(exc, RequestRedirect) and request.query_string:
+                exc = RequestRedirect(f"{exc.new_url}?{request.query_string.decode('latin-1')}")
+            raise exc
+        rule = cast(Rule, request.url_rule)
+        view_args = cast("dict[str, Any]", request.view_args)
+        return self.view_functions[rule.endpoint](**view_args)
+
+    def make_default_options_response(self, methods: Iterable[str]) -> Response:
+        response = self.response_class()
+        allowed = set(methods) | {"OPTIONS"}
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
+
+    def _scoped(self, endpoint: str | None, kind: str) -> tuple[Any, ...]:
+        """The hook functions of one kind that apply to an endpoint: the app's and its blueprints'.
+
+        PERF: computed once per endpoint and kind, then cached until registrations change.
+        """
+        key = (kind, endpoint)
+        cached = self._hooks_cache.get(key)
+        if cached is None:
+            records: dict[str | None, list[Any]] = getattr(self, kind)
+            scopes: list[str | None] = [None]
+            if endpoint and "." in endpoint:
+                parts = endpoint.split(".")[:-1]
+                scopes.extend(".".join(parts[: index + 1]) for index in range(len(parts)))
+            cached = tuple(func for scope in scopes for func in records.get(scope, ()))
+            self._hooks_cache[key] = cached
+        return cached
+
+    def preprocess_request(self, request: Request | None = None) -> Any:
+        """Run URL value preprocessors and before-request hooks; a non-None result ends here."""
+        if request is None:
+            from .context import request as current_request
+
+            request = current_request
+        endpoint = request.endpoint
+        for func in self._scoped(endpoint, "url_value_preprocessors"):
+            func(endpoint, request.view_args)
+        for func in self._scoped(endpoint, "before_request_funcs"):
+            rv = func()
+            if rv is not None:
+                return rv
+        return None
+
+    def finalize_request(self, ctx: Context, response: Response) -> Response:
+        """Run after-request hooks and save the session; an error here answers 500."""
+        try:
+            return self.process_response(ctx, response)
+        except Exception as exc:
+            if self._should_propagate():
+                raise
+            self.log_exception(exc)
+            return InternalServerError().get_response(self._wants_json(ctx.request))
+
+    def process_response(self, ctx: Context, response: Response) -> Response:
+        for func in reversed(ctx.after_request_functions):
+            response = func(response)
+        if self._has_request_hooks:
+            request = cast(Request, ctx.request)
+            for func in reversed(self._scoped(request.endpoint, "after_request_funcs")):
+                response = func(response)
+        if ctx.session_opened:
+            interface = self.session_interface
+            session = ctx.session
+            if not interface.is_null_session(session):
+                interface.save_session(self, session, response)
+        return response
+
+    def do_teardown_request(self, ctx: Context, error: BaseException | None = None) -> None:
+        """Run teardown hooks, innermost scope last registered first; their errors are logged."""
+        request = ctx.request
+        endpoint = request.endpoint if request is not None else None
+        for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
+            func(error)
+        if request is not None:
+            request.close()
+
+    def do_teardown_appcontext(self, error: BaseException | None = None) -> None:
+        for func in reversed(self.teardown_appcontext_funcs):
+            func(error)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def _should_propagate(self) -> bool:
+        value = self.config.get("PROPAGATE_EXCEPTIONS")
+        if value is not None:
+            return bool(value)
+        return self.testing
+
+    @staticmethod
+    def _wants_json(request: Request | None) -> bool:
+        return request is not None and request.prefers_json
+
+    def _find_error_handler(self, exc: BaseException, blueprints: list[str]) -> Any:
+        spec = self.error_handler_spec
+        if not spec:
+            return None
+        code = exc.code if isinstance(exc, HTTPException) else None
+        # As in Flask: a handler for the status code beats a handler for an exception class,
+        # and within each, the innermost blueprint beats its parents and the app.
+        for key in (code, None) if code is not None else (None,):
+            for name in (*blueprints, None):
+                handler_map = spec.get(name)
+                handlers = handler_map.get(key) if handler_map else None
+                if not handlers:
+                    continue
+                for cls in type(exc).__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def handle_http_exception(self, exc: HTTPException) -> Any:
+        """A registered handler's answer to an HTTP error, or the error object."""
+        if isinstance(exc, RequestRedirect):
+            return exc.get_response()
+        ctx = _cv_context.get()
+        request = ctx.request if ctx is not None else None
+        blueprints = request.blueprints if request is not None else []
+        handler = self._find_error_handler(exc, blueprints)
+        if handler is None:
+            return exc.get_response(self._wants_json(request))
+        return handler(exc)
+
+    def handle_user_exception(self, exc: Exception) -> Any:
+        """Route an exception from a view or hook to its handler; unhandled ones answer 500."""
+        if isinstance(exc, HTTPException) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
+            return self.handle_http_exception(exc)
+        ctx = _cv_context.get()
+        request = ctx.request if ctx is not None else None
+        if isinstance(exc, KeyError) and isinstance(exc, BadRequest):
+            return self.handle_http_exception(exc)
+        handler = self._find_error_handler(exc, request.blueprints if request is not None else [])
+        if handler is not None:
+            return handler(exc)
+        return self.handle_exception(exc)
+
+    def handle_exception(self, exc: BaseException) -> Any:
+        """The answer to an unhandled error: logged with its traceback, then a bare 500.
+
+        In testing mode (or with ``PROPAGATE_EXCEPTIONS``) the error is re-raised instead, so a
+        test sees it. In debug mode the 500 page shows the traceback.
+        """
+        if self._should_propagate():
+            raise exc
+        self.log_exception(exc)
+        server_error = InternalServerError(original_exception=exc)
+        ctx = _cv_context.get()
+        request = ctx.request if ctx is not None else None
+        handler = self._find_error_handler(
+            server_error, request.blueprints if request is not None else []
+        )
+        if handler is not None:
+            return handler(server_error)
+        if self.debug:
+            from .debug import traceback_response
+
+            return traceback_response(exc, request)
+        return server_error.get_response(self._wants_json(request))
+
+    def log_exception(self, exc: BaseException) -> None:
+        ctx = _cv_context.get()
+        request = ctx.request if ctx is not None else None
+        where = f" on {request.path} [{request.method}]" if request is not None else ""
+        self.logger.error(f"Exception{where}", exc_info=(type(exc), exc, exc.__traceback__))
+
+    # -- responses ---------------------------------------------------------------------------
+
+    def make_response(self, rv: Any) -> Response:
+        """Turn a view's return value into a :class:`Response`.
+
+        Accepts a Response, str, bytes, dict or list (JSON), a generator or iterator (streamed),
+        an HTTPException, or a tuple ``(body, status)``, ``(body, headers)`` or
+        ``(body, status, headers)``. None is a bug in the view, reported with its endpoint.
+        """
+        response_class = self.response_class
+        # PERF: the common return types first, by exact type.
+        kind = type(rv)
+        if kind is str:
+            return response_class(rv)
+        if isinstance(rv, Response):
+            return rv
+        status: Any = None
+        headers: Any = None
+        if kind is tuple:
+            if len(rv) == 3:
+                rv, status, headers = rv
+            elif len(rv) == 2:
+                rv, second = rv
+                if isinstance(second, (dict, list, tuple)) or hasattr(second, "items"):
+                    headers = second
+                else:
+                    status = second
+            else:
+                raise TypeError(
+                    "A view returned a tuple of the wrong size: use (body, status, headers), "
+                    "(body, status) or (body, headers)."
+                )
+        if rv is None:
+            raise TypeError(self._none_message())
+        if isinstance(rv, Response):
+            response = rv
+            if status is not None:
+                response.status = status
+        elif isinstance(rv, (str, bytes, bytearray)):
+            response = response_class(rv, status)
+        elif isinstance(rv, (dict, list)):
+            response = self.json.response(rv)
+            if status is not None:
+                response.status = status
+        elif isinstance(rv, HTTPException):
+            response = rv.get_response(self._wants_json(_current_request_or_none()))
+            if status is not None:
+                response.status = status
+        elif isinstance(rv, Iterator) or hasattr(rv, "__next__") or _is_stream(rv):
+            response = response_class(rv, status)
+        else:
+            raise TypeError(
+                f"The view for endpoint {self._endpoint_name()!r} returned a "
+                f"{type(rv).__name__}; a view must return a str, bytes, dict, list, tuple, "
+                "Response, generator or iterator."
+            )
+        if headers:
+            items = headers.items() if hasattr(headers, "items") else headers
+            for name, value in items:
+                response.headers[name] = value
+        return response
+
+    def _endpoint_name(self) -> str | None:
+        request = _current_request_or_none()
+        return request.endpoint if request is not None else None
+
+    def _none_message(self) -> str:
+        return (
+            f"The view function for {self._endpoint_name()!r} did not return a valid response: "
+            "it returned None or ended without a return statement."
+        )
+
+    # -- URLs --------------------------------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        /,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """The URL of ``endpoint`` with ``values``; see :func:`erlen.url_for`."""
+        from .urls import build_url
+
+        return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        for func in self._scoped(endpoint, "url_default_functions"):
+            func(endpoint, values)
+
+    # -- resources and serving ---------------------------------------------------------------
+
+    def send_static_file(self, filename: str) -> Response:
+        """The view behind the ``static`` endpoint."""
+        from .static import send_from_directory
+
+        if self.static_folder is None:
+            raise RuntimeError("This app has no static folder.")
+        return send_from_directory(self.static_folder, filename)
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        value = self.config.get("SEND_FILE_MAX_AGE_DEFAULT")
+        if value is None:
+            return None
+        if hasattr(value, "total_seconds"):
+            return int(value.total_seconds())
+        return int(value)
+
+    def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> Any:
+        """Open a file relative to the app's root path (read-only)."""
+        if mode not in ("r", "rt", "rb"):
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
+    def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
+        return open(os.path.join(self.instance_path, resource), mode)
+
+    def wsgi_app(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """The WSGI application; wrap this (not the app) with WSGI middleware."""
+        from .wsgi import handle_wsgi
+
+        return handle_wsgi(self, environ, start_response)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        return self.wsgi_app(environ, start_response)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app on a development server: http://127.0.0.1:5000 unless told otherwise.
+
+        The server is multi-threaded HTTP/1.1 (waitress); ``use_reloader=True`` restarts it when
+        a source file changes. For production, run the app under gunicorn, granian or waitress.
+        """
+        from .serving import run_simple
+
+        if debug is not None:
+            self.debug = debug
+        run_simple(
+            self,
+            host or "127.0.0.1",
+            port if port is not None else 5000,
+            load_dotenv=load_dotenv,
+            **options,
+        )
+
+
+def _current_request_or_none() -> Request | None:
+    ctx = _cv_context.get()
+    return ctx.request if ctx is not None else None
+
+
+def _is_stream(value: Any) -> bool:
+    return hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict, list, tuple))

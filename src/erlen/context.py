@@ -1,0 +1,325 @@
+"""The context behind ``request``, ``g``, ``session`` and ``current_app``.
+
+One :class:`contextvars.ContextVar` holds the active :class:`Context`: an application, and the
+request being handled when there is one. ``request`` and friends are proxies that look the
+context up on each access, so the same module-level names are correct in every thread and, under
+ASGI, in every task.
+
+PERF: Flask pushes two context objects per request (application and request context). Erlen pushes
+one, and creates ``g`` and the session only when a view touches them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .request import Request
+    from .response import Response
+    from .sessions import SessionMixin
+
+__all__ = [
+    "Context",
+    "Namespace",
+    "current_app",
+    "request",
+    "g",
+    "session",
+    "has_request_context",
+    "has_app_context",
+    "after_this_request",
+    "copy_current_request_context",
+    "stream_with_context",
+]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Namespace:
+    """A plain attribute bag: the type of ``g``.
+
+    Supports ``get``, ``pop``, ``setdefault`` and ``in`` as Flask's ``g`` does, so code that
+    treats ``g`` like a small dict carries over.
+    """
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        return self.__dict__.pop(name, *default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        return f"<erlen.g of {self.__dict__!r}>"
+
+
+class Context:
+    """What is current: the app, and the request with its session and ``g`` when serving one.
+
+    Created per request by the app's dispatch and per ``app.app_context()`` block.
+    """
+
+    __slots__ = (
+        "app",
+        "request",
+        "_g",
+        "_session",
+        "flashes",
+        "after_request_functions",
+        "_tokens",
+    )
+
+    def __init__(self, app: Erlen, request: Request | None = None) -> None:
+        self.app = app
+        self.request = request
+        self._g: Namespace | None = None
+        self._session: SessionMixin | None = None
+        self.flashes: list[tuple[str, Any]] | None = None
+        self.after_request_functions: list[Callable[[Response], Response]] = []
+        self._tokens: list[contextvars.Token[Context | None]] = []
+
+    @property
+    def g(self) -> Namespace:
+        if self._g is None:
+            self._g = self.app.app_ctx_globals_class()
+        return self._g
+
+    @g.setter
+    def g(self, value: Namespace) -> None:
+        self._g = value
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened from the request's cookie on first access."""
+        if self._session is None:
+            if self.request is None:
+                raise RuntimeError("The session is only available while handling a request.")
+            interface = self.app.session_interface
+            opened = interface.open_session(self.app, self.request)
+            self._session = opened if opened is not None else interface.make_null_session(self.app)
+        return self._session
+
+    @property
+    def session_opened(self) -> bool:
+        """True when something touched the session, so it may need saving."""
+        return self._session is not None
+
+    def push(self) -> None:
+        self._tokens.append(_cv_context.set(self))
+
+    def pop(self) -> None:
+        _cv_context.reset(self._tokens.pop())
+
+    def __enter__(self) -> Context:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: object,
+    ) -> None:
+        if self.request is not None:
+            self.app.do_teardown_request(self, exc_value)
+        self.app.do_teardown_appcontext(exc_value)
+        self.pop()
+
+    def copy(self) -> Context:
+        """A new context for the same app and request, sharing ``g`` and the session."""
+        other = Context(self.app, self.request)
+        other._g = self._g
+        other._session = self._session
+        return other
+
+
+_cv_context: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
+    "erlen.context", default=None
+)
+
+
+def _lookup_context(what: str) -> Context:
+    ctx = _cv_context.get()
+    if ctx is None:
+        raise RuntimeError(
+            f"Working outside of application context: {what} needs one. Inside a view it is set "
+            "up for you; elsewhere use 'with app.app_context():' or "
+            "'with app.test_request_context():'."
+        )
+    return ctx
+
+
+def _lookup_request_context(what: str) -> Context:
+    ctx = _cv_context.get()
+    if ctx is None or ctx.request is None:
+        raise RuntimeError(
+            f"Working outside of request context: {what} is only available while a request is "
+            "handled. In tests, use 'with app.test_request_context():' or the test client."
+        )
+    return ctx
+
+
+class _Proxy(Generic[T]):
+    """Forwards attribute access, item access and common operators to a looked-up object."""
+
+    __slots__ = ("_erlen_lookup",)
+
+    def __init__(self, lookup: Callable[[], T]) -> None:
+        object.__setattr__(self, "_erlen_lookup", lookup)
+
+    def _get_current_object(self) -> T:
+        """The real object behind the proxy, for passing to code that checks types."""
+        return cast(T, self._erlen_lookup())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._erlen_lookup(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._erlen_lookup(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._erlen_lookup(), name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._erlen_lookup()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._erlen_lookup()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._erlen_lookup()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._erlen_lookup()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._erlen_lookup())
+
+    def __len__(self) -> int:
+        return len(self._erlen_lookup())
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._erlen_lookup())
+        except RuntimeError:
+            return False
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._erlen_lookup() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._erlen_lookup() != other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        try:
+            return repr(self._erlen_lookup())
+        except RuntimeError:
+            return "<erlen proxy, unbound>"
+
+    def __dir__(self) -> list[str]:
+        return dir(self._erlen_lookup())
+
+
+def _current_app() -> Erlen:
+    return _lookup_context("current_app").app
+
+
+def _current_request() -> Request:
+    return cast("Request", _lookup_request_context("request").request)
+
+
+def _current_g() -> Namespace:
+    return _lookup_context("g").g
+
+
+def _current_session() -> SessionMixin:
+    return _lookup_request_context("session").session
+
+
+current_app: Erlen = cast("Erlen", _Proxy(_current_app))
+request: Request = cast("Request", _Proxy(_current_request))
+g: Namespace = cast(Namespace, _Proxy(_current_g))
+session: SessionMixin = cast("SessionMixin", _Proxy(_current_session))
+
+
+def get_context() -> Context | None:
+    """The active context, or None outside any."""
+    return _cv_context.get()
+
+
+def has_request_context() -> bool:
+    """True while a request is being handled (or a test request context is active)."""
+    ctx = _cv_context.get()
+    return ctx is not None and ctx.request is not None
+
+
+def has_app_context() -> bool:
+    """True inside an application context (which every request has)."""
+    return _cv_context.get() is not None
+
+
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after this request's view, before the app's after-request hooks."""
+    _lookup_request_context("after_this_request").after_request_functions.append(func)
+    return func
+
+
+def copy_current_request_context(func: F) -> F:
+    """Wrap ``func`` so it runs in a copy of the current request's context (e.g. in a thread)."""
+    ctx = _lookup_request_context("copy_current_request_context").copy()
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _cv_context.set(ctx)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _cv_context.reset(token)
+
+    return cast(F, wrapper)
+
+
+def stream_with_context(generator_or_function: Any) -> Any:
+    """Keep the request context alive while a streamed response is generated.
+
+    The view's context ends when the view returns; a generator that reads ``request`` or
+    ``session`` while the body streams needs this wrapper, as in Flask. Accepts a generator or a
+    generator function (then it works as a decorator).
+    """
+    if callable(generator_or_function) and not hasattr(generator_or_function, "__next__"):
+
+        @functools.wraps(generator_or_function)
+        def decorator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            return cast(Iterator[Any], stream_with_context(generator_or_function(*args, **kwargs)))
+
+        return decorator
+
+    ctx = _lookup_request_context("stream_with_context").copy()
+    iterator = iter(generator_or_function)
+
+    def generate() -> Iterator[Any]:
+        token = _cv_context.set(ctx)
+        try:
+            yield from iterator
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+            _cv_context.reset(token)
+
+    return generate()

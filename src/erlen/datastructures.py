@@ -1,0 +1,763 @@
+"""The containers a request and a response are made of: multi-valued dicts, headers, uploads.
+
+* :class:`MultiDict` / :class:`ImmutableMultiDict` hold query strings, form fields, cookies and
+  uploaded files, where one key may carry several values (``?tag=a&tag=b``).
+* :class:`Headers` is the mutable, ordered, case-insensitive header list of a response (and of a
+  request built by hand); :class:`EnvironHeaders` is a read-only view of a WSGI environ's headers.
+* :class:`FileStorage` is one uploaded file.
+
+Looking up a missing key raises :class:`BadRequestKeyError`, which is both a ``KeyError`` and a
+:class:`~erlen.errors.BadRequest`: a view that does ``request.args["page"]`` on a request without
+``page`` answers 400, as in Flask, instead of failing with a 500.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import (
+    Callable,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    MutableMapping,
+)
+from typing import IO, Any, Generic, NoReturn, TypeVar, overload
+
+from .errors import BadRequest
+from .http import dump_options_header, is_token, parse_options_header
+
+__all__ = [
+    "BadRequestKeyError",
+    "MultiDict",
+    "ImmutableMultiDict",
+    "Headers",
+    "EnvironHeaders",
+    "FileStorage",
+]
+
+V = TypeVar("V")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _Missing(enum.Enum):
+    """Sentinel for "no default given", distinct from an explicit ``None``."""
+
+    MISSING = enum.auto()
+
+
+_MISSING = _Missing.MISSING
+
+
+class BadRequestKeyError(KeyError, BadRequest):
+    """A key the request lacks: a ``KeyError`` for Python code, a 400 answer for the client.
+
+    ``args[0]`` is the missing key, as for a plain ``KeyError``; ``description`` names it so the
+    client learns which parameter or header to send.
+    """
+
+    def __init__(self, key: str, description: str | None = None) -> None:
+        BadRequest.__init__(self, description or f"The request has no {key!r} field.")
+        self.args = (key,)
+        self.key = key
+
+    def __str__(self) -> str:
+        return BadRequest.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key!r})"
+
+
+# -- MultiDict ---------------------------------------------------------------------------------
+
+
+class MultiDict(Generic[V]):
+    """A dict whose keys may each hold several values, in the order they were added.
+
+    ``d[key]`` and ``d.get(key)`` give the first value, ``d.getlist(key)`` all of them.
+    ``len(d)`` counts keys; ``items(multi=True)`` yields every ``(key, value)`` pair. Built from a
+    mapping (list or tuple values become several values), from ``(key, value)`` pairs, or from
+    another ``MultiDict``.
+    """
+
+    __slots__ = ("_lists",)
+    _lists: dict[str, list[V]]
+
+    def __init__(
+        self,
+        mapping: MultiDict[V]
+        | Mapping[str, V]
+        | Mapping[str, list[V]]
+        | Iterable[tuple[str, V]]
+        | None = None,
+    ) -> None:
+        lists: dict[str, list[V]] = {}
+        if isinstance(mapping, MultiDict):
+            lists = {key: values[:] for key, values in mapping._lists.items()}
+        elif isinstance(mapping, Mapping):
+            for key, value in mapping.items():
+                if isinstance(value, (list, tuple)):
+                    if value:
+                        lists[key] = list(value)
+                else:
+                    lists[key] = [value]
+        elif mapping is not None:
+            # PERF: the hot path (parsed query strings and forms); get() beats setdefault(),
+            # which would build a throwaway list for every pair.
+            for key, value in mapping:
+                bucket = lists.get(key)
+                if bucket is None:
+                    lists[key] = [value]
+                else:
+                    bucket.append(value)
+        self._lists = lists
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> V:
+        values = self._lists.get(key)
+        if not values:
+            raise BadRequestKeyError(key)
+        return values[0]
+
+    @overload
+    def get(self, key: str) -> V | None: ...
+    @overload
+    def get(self, key: str, default: T) -> V | T: ...
+    @overload
+    def get(self, key: str, default: T, type: Callable[[V], R]) -> R | T: ...
+    @overload
+    def get(self, key: str, *, type: Callable[[V], R]) -> R | None: ...
+
+    def get(self, key: str, default: Any = None, type: Callable[[V], Any] | None = None) -> Any:
+        """The first value for ``key``, or ``default``.
+
+        With ``type``, the value is converted by it, and a ``ValueError`` or ``TypeError`` from the
+        conversion gives ``default``: ``request.args.get("page", 1, type=int)``.
+        """
+        values = self._lists.get(key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        try:
+            return type(values[0])
+        except (ValueError, TypeError):
+            return default
+
+    @overload
+    def getlist(self, key: str) -> list[V]: ...
+    @overload
+    def getlist(self, key: str, type: Callable[[V], R]) -> list[R]: ...
+
+    def getlist(self, key: str, type: Callable[[V], Any] | None = None) -> list[Any]:
+        """All values for ``key`` (a new list, empty when absent); with ``type``, converted values,
+        leaving out those the conversion rejects with ``ValueError`` or ``TypeError``."""
+        values = self._lists.get(key)
+        if not values:
+            return []
+        if type is None:
+            return values[:]
+        converted = []
+        for value in values:
+            try:
+                converted.append(type(value))
+            except (ValueError, TypeError):
+                pass
+        return converted
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._lists
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def keys(self) -> KeysView[str]:
+        return self._lists.keys()
+
+    def values(self) -> Iterator[V]:
+        """The first value of each key."""
+        for values in self._lists.values():
+            yield values[0]
+
+    def listvalues(self) -> Iterator[list[V]]:
+        """All values of each key, as new lists."""
+        for values in self._lists.values():
+            yield values[:]
+
+    def items(self, multi: bool = False) -> Iterator[tuple[str, V]]:
+        """``(key, first value)`` pairs; every ``(key, value)`` pair with ``multi=True``."""
+        if multi:
+            for key, values in self._lists.items():
+                for value in values:
+                    yield key, value
+        else:
+            for key, values in self._lists.items():
+                yield key, values[0]
+
+    def lists(self) -> Iterator[tuple[str, list[V]]]:
+        """``(key, all values)`` pairs, the lists being copies."""
+        for key, values in self._lists.items():
+            yield key, values[:]
+
+    @overload
+    def to_dict(self) -> dict[str, V]: ...
+    @overload
+    def to_dict(self, flat: bool) -> dict[str, V] | dict[str, list[V]]: ...
+
+    def to_dict(self, flat: bool = True) -> dict[str, V] | dict[str, list[V]]:
+        """A plain dict: first values when ``flat``, lists of all values otherwise."""
+        if flat:
+            return {key: values[0] for key, values in self._lists.items()}
+        return {key: values[:] for key, values in self._lists.items()}
+
+    def copy(self) -> MultiDict[V]:
+        """A mutable shallow copy (also of an :class:`ImmutableMultiDict`)."""
+        return MultiDict(self)
+
+    __copy__ = copy
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MultiDict):
+            return self._lists == other._lists
+        if isinstance(other, Mapping):
+            return self.to_dict() == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self.items(multi=True))!r})"
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def __setitem__(self, key: str, value: V) -> None:
+        """Replace all values of ``key`` with ``value``."""
+        self._lists[key] = [value]
+
+    def __delitem__(self, key: str) -> None:
+        del self._lists[key]
+
+    def add(self, key: str, value: V) -> None:
+        """Append ``value`` to the values of ``key``."""
+        bucket = self._lists.get(key)
+        if bucket is None:
+            self._lists[key] = [value]
+        else:
+            bucket.append(value)
+
+    def setlist(self, key: str, values: Iterable[V]) -> None:
+        """Replace the values of ``key``; an empty iterable removes the key."""
+        new = list(values)
+        if new:
+            self._lists[key] = new
+        else:
+            self._lists.pop(key, None)
+
+    def setdefault(self, key: str, default: V) -> V:
+        """The first value of ``key``, after setting it to ``default`` if absent."""
+        values = self._lists.get(key)
+        if values:
+            return values[0]
+        self._lists[key] = [default]
+        return default
+
+    def setlistdefault(self, key: str, default: Iterable[V] = ()) -> list[V]:
+        """The live list of values of ``key``, set to ``default`` first if absent."""
+        values = self._lists.get(key)
+        if values is None:
+            values = self._lists[key] = list(default)
+        return values
+
+    @overload
+    def pop(self, key: str) -> V: ...
+    @overload
+    def pop(self, key: str, default: T) -> V | T: ...
+
+    def pop(self, key: str, default: Any = _MISSING) -> Any:
+        """Remove ``key`` and return its first value (or ``default``; ``KeyError`` without)."""
+        values = self._lists.pop(key, None)
+        if not values:
+            if default is _MISSING:
+                raise BadRequestKeyError(key)
+            return default
+        return values[0]
+
+    def poplist(self, key: str) -> list[V]:
+        """Remove ``key`` and return all its values (an empty list when absent)."""
+        return self._lists.pop(key, [])
+
+    def popitem(self) -> tuple[str, V]:
+        """Remove the last key and return it with its first value."""
+        key, values = self._lists.popitem()
+        return key, values[0]
+
+    def update(
+        self, other: MultiDict[V] | Mapping[str, V] | Iterable[tuple[str, V]] | None = None
+    ) -> None:
+        """Add the values of ``other`` to the existing ones (unlike ``dict.update``)."""
+        source = other if isinstance(other, MultiDict) else MultiDict(other)
+        for key, value in source.items(multi=True):
+            self.add(key, value)
+
+    def clear(self) -> None:
+        self._lists.clear()
+
+
+MutableMapping.register(MultiDict)
+
+
+class ImmutableMultiDict(MultiDict[V]):
+    """A :class:`MultiDict` that refuses changes, as the request's ``args``, ``form`` and
+    ``files`` are: they describe what the client sent. ``copy()`` gives a mutable one."""
+
+    __slots__ = ()
+
+    def _immutable(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(
+            f"{type(self).__name__} is immutable; use .copy() to get a mutable MultiDict"
+        )
+
+    __setitem__ = __delitem__ = add = setlist = setdefault = setlistdefault = _immutable
+    pop = poplist = popitem = update = clear = _immutable
+
+    def __copy__(self) -> ImmutableMultiDict[V]:
+        return self  # nothing can change it, so sharing is safe
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items(multi=True)))
+
+
+# -- Headers -----------------------------------------------------------------------------------
+
+# PERF: the names Erlen itself sets skip the regex check.
+_KNOWN_NAMES = frozenset(
+    ("Content-Type", "Content-Length", "Location", "Set-Cookie", "Vary", "Cache-Control",
+     "ETag", "Last-Modified", "Allow", "Content-Disposition", "Accept-Ranges", "Content-Range")
+)  # fmt: skip
+
+HeaderValue = str | int
+HeadersInput = (
+    Mapping[str, HeaderValue | Iterable[HeaderValue]] | Iterable[tuple[str, HeaderValue]] | None
+)
+
+
+def _check_name(name: str) -> str:
+    if name in _KNOWN_NAMES:
+        return name
+    if not isinstance(name, str) or not is_token(name):
+        raise ValueError(f"Invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~")
+    return name
+
+
+def _check_value(value: object) -> str:
+    # APPSEC: a CR or LF would end the header and let the value inject headers or a body; NUL
+    # is rejected by servers and proxies inconsistently.
+    if not isinstance(value, str):
+        if isinstance(value, int):
+            return str(value)
+        raise TypeError(f"A header value must be a str (or an int), not {type(value).__name__}")
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ValueError(f"Header value {value!r} contains CR, LF or NUL; remove them first")
+    return value
+
+
+class _HeaderReader:
+    """The read API :class:`Headers` and :class:`EnvironHeaders` share, built on ``_first``,
+    ``get_all`` and iteration over ``(name, value)`` pairs."""
+
+    __slots__ = ()
+
+    def _first(self, name: str) -> str | None:
+        raise NotImplementedError
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name``, in order (an empty list when absent)."""
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        raise NotImplementedError
+
+    def __getitem__(self, name: str) -> str:
+        value = self._first(name)
+        if value is None:
+            raise BadRequestKeyError(name, f"The request has no {name!r} header.")
+        return value
+
+    @overload
+    def get(self, name: str) -> str | None: ...
+    @overload
+    def get(self, name: str, default: T) -> str | T: ...
+    @overload
+    def get(self, name: str, default: T, type: Callable[[str], R]) -> R | T: ...
+    @overload
+    def get(self, name: str, *, type: Callable[[str], R]) -> R | None: ...
+
+    def get(self, name: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
+        """The first value of ``name``, or ``default``; converted by ``type`` if given, with
+        ``default`` when the conversion raises ``ValueError`` or ``TypeError``."""
+        value = self._first(name)
+        if value is None:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except (ValueError, TypeError):
+            return default
+
+    @overload
+    def getlist(self, name: str) -> list[str]: ...
+    @overload
+    def getlist(self, name: str, type: Callable[[str], R]) -> list[R]: ...
+
+    def getlist(self, name: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """:meth:`get_all`, with values converted by ``type`` (dropping those it rejects)."""
+        values = self.get_all(name)
+        if type is None:
+            return values
+        converted = []
+        for value in values:
+            try:
+                converted.append(type(value))
+            except (ValueError, TypeError):
+                pass
+        return converted
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._first(name) is not None
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        return iter(self)
+
+    def keys(self) -> Iterator[str]:
+        """The name of every pair (a repeated name is repeated)."""
+        return (name for name, _ in self)
+
+    def values(self) -> Iterator[str]:
+        return (value for _, value in self)
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """The pairs as a new list, ready for ``start_response``."""
+        return list(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class Headers(_HeaderReader):
+    """An ordered list of ``(name, value)`` header pairs with case-insensitive lookup by name.
+
+    Iterating yields the pairs and ``len()`` counts them (a name may occur several times, as
+    ``Set-Cookie`` does). ``h[name]`` / ``h.get(name)`` give the first value, ``h.get_all(name)``
+    every one; ``h[name] = value`` replaces all values of a name, ``h.add(name, value)`` appends.
+
+    APPSEC: names must be RFC 9110 tokens and values may not contain CR, LF or NUL, so data put
+    into a header cannot add headers of its own (``ValueError``). Values are ``str``; ``int`` is
+    accepted and converted.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, defaults: Headers | HeadersInput = None) -> None:
+        self._items: list[tuple[str, str]] = []
+        if isinstance(defaults, Headers):
+            self._items = defaults._items[:]  # already checked
+        elif defaults is not None:
+            self.extend(defaults)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _first(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self._items:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [value for key, value in self._items if key.lower() == lowered]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def copy(self) -> Headers:
+        return Headers(self)
+
+    __copy__ = copy
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when each name has the same values in the same order (name case and the
+        interleaving of different names do not matter)."""
+        if not isinstance(other, Headers):
+            return NotImplemented
+        return _grouped(self._items) == _grouped(other._items)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def add(self, name: str, value: HeaderValue, **params: str | None) -> None:
+        """Append a pair. Keyword ``params`` are rendered as ``; key=value`` options, quoted as
+        needed (underscores in keys become dashes)::
+
+            headers.add("Content-Disposition", "attachment", filename="report.pdf")
+        """
+        self._items.append((_check_name(name), _with_params(value, params)))
+
+    def set(self, name: str, value: HeaderValue, **params: str | None) -> None:
+        """Replace every value of ``name`` by this one, at the position of the first."""
+        self._replace(_check_name(name), _with_params(value, params))
+
+    def __setitem__(self, name: str, value: HeaderValue) -> None:
+        self._replace(_check_name(name), _check_value(value))
+
+    def _replace(self, name: str, text: str) -> None:
+        lowered = name.lower()
+        items = self._items
+        for index, (key, _) in enumerate(items):
+            if key.lower() == lowered:
+                rest = [item for item in items[index + 1 :] if item[0].lower() != lowered]
+                items[index:] = [(name, text), *rest]
+                return
+        items.append((name, text))
+
+    def setdefault(self, name: str, default: HeaderValue) -> str:
+        """The first value of ``name``, after adding ``default`` if there is none."""
+        existing = self._first(name)
+        if existing is not None:
+            return existing
+        self.add(name, default)
+        return self._items[-1][1]
+
+    def extend(self, other: Headers | HeadersInput) -> None:
+        """Append every pair of ``other`` (a mapping's list or tuple values give several)."""
+        if isinstance(other, Headers):
+            self._items.extend(other._items)
+            return
+        if other is None:
+            return
+        pairs: Iterable[tuple[str, Any]] = other.items() if isinstance(other, Mapping) else other
+        append = self._items.append
+        for name, value in pairs:
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    append((_check_name(name), _check_value(item)))
+            else:
+                append((_check_name(name), _check_value(value)))
+
+    def update(self, other: Headers | HeadersInput) -> None:
+        """Replace the values of each name found in ``other`` by the values it gives there."""
+        incoming = Headers(other)
+        names = {key.lower() for key, _ in incoming._items}
+        self._items = [pair for pair in self._items if pair[0].lower() not in names]
+        self._items.extend(incoming._items)
+
+    def remove(self, name: str) -> None:
+        """Drop every pair named ``name`` (nothing happens when there is none)."""
+        lowered = name.lower()
+        self._items = [pair for pair in self._items if pair[0].lower() != lowered]
+
+    def __delitem__(self, name: str) -> None:
+        """As :meth:`remove`: as in Werkzeug, deleting an absent header is not an error."""
+        self.remove(name)
+
+    @overload
+    def pop(self, name: str) -> str: ...
+    @overload
+    def pop(self, name: str, default: T) -> str | T: ...
+
+    def pop(self, name: str, default: Any = _MISSING) -> Any:
+        """Remove every pair named ``name`` and return the first value (``KeyError`` if there is
+        none and no ``default``)."""
+        value = self._first(name)
+        if value is None:
+            if default is _MISSING:
+                raise BadRequestKeyError(name, f"The request has no {name!r} header.")
+            return default
+        self.remove(name)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+def _with_params(value: HeaderValue, params: Mapping[str, str | None]) -> str:
+    text = _check_value(value)
+    if not params:
+        return text
+    options = {key.replace("_", "-"): param for key, param in params.items()}
+    return _check_value(dump_options_header(text, options))
+
+
+def _grouped(items: list[tuple[str, str]]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for key, value in items:
+        groups.setdefault(key.lower(), []).append(value)
+    return groups
+
+
+class EnvironHeaders(_HeaderReader):
+    """The request headers of a WSGI environ, read-only, with the read API of :class:`Headers`.
+
+    PERF: one is made per request, so construction only stores the environ; a lookup computes
+    the key (``"Accept-Language"`` -> ``HTTP_ACCEPT_LANGUAGE``). Values are the environ's own
+    strings: per PEP 3333, bytes decoded as latin-1. An empty ``CONTENT_TYPE`` or
+    ``CONTENT_LENGTH`` counts as absent, as CGI sets them so.
+
+    The server has already joined repeated headers into one value. Since ``-`` and ``_`` both
+    map to ``_`` in the environ, ``X-Token`` and ``X_Token`` cannot be told apart here; servers
+    such as waitress and gunicorn drop names with underscores for that reason.
+    """
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self.environ = environ
+
+    def _first(self, name: str) -> str | None:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            return self.environ.get(key) or None
+        return self.environ.get("HTTP_" + key)
+
+    def get_all(self, name: str) -> list[str]:
+        value = self._first(name)
+        return [] if value is None else [value]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        """``(Name, value)`` pairs, names rebuilt in title case (``HTTP_X_REAL_IP`` gives
+        ``X-Real-Ip``)."""
+        for key, value in self.environ.items():
+            if key.startswith("HTTP_"):
+                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):  # unprefixed win
+                    yield key[5:].replace("_", "-").title(), value
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                yield key.replace("_", "-").title(), value
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        return any(True for _ in self)
+
+    def copy(self) -> Headers:
+        """A mutable :class:`Headers` with the same pairs (``ValueError`` if a value holds CR,
+        LF or NUL, which a conforming server never passes on)."""
+        return Headers(list(self))
+
+
+# -- FileStorage -------------------------------------------------------------------------------
+
+
+class FileStorage:
+    """An uploaded file: its data ``stream`` plus what the client said about it.
+
+    ``filename`` is the client's name for the file, unsanitised: never use it as a path
+    without cleaning it first. ``name`` is the form field's name. Reading methods and
+    unknown attributes are passed on to ``stream``, so a ``FileStorage`` works where a file
+    object is expected (``PIL.Image.open(upload)``).
+    """
+
+    __slots__ = (
+        "stream", "filename", "name", "content_type", "content_length", "headers", "_parsed",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        stream: IO[bytes],
+        filename: str | None = None,
+        name: str | None = None,
+        content_type: str | None = None,
+        content_length: int | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.stream = stream
+        self.filename = filename
+        self.name = name
+        self.headers = headers if headers is not None else Headers()
+        if content_type is None:
+            content_type = self.headers.get("Content-Type")
+        self.content_type = content_type
+        if content_length is None:
+            content_length = self.headers.get("Content-Length", type=int)
+        self.content_length = content_length
+        self._parsed: tuple[str, dict[str, str]] | None = None
+
+    def _parse_content_type(self) -> tuple[str, dict[str, str]]:
+        if self._parsed is None:
+            self._parsed = parse_options_header(self.content_type)
+        return self._parsed
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lower case (``""`` when the client sent none)."""
+        return self._parse_content_type()[0]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The content type's parameters (``{"charset": "utf-8"}``)."""
+        return dict(self._parse_content_type()[1])
+
+    def save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int = 16384) -> None:
+        """Copy the data to a path (created or truncated) or into a binary file object.
+
+        The copy starts at the stream's current position and does not close ``dst`` when it is
+        a file object.
+        """
+        if isinstance(dst, (str, os.PathLike)):
+            with open(dst, "wb") as target:
+                self._copy_to(target, buffer_size)
+        else:
+            self._copy_to(dst, buffer_size)
+
+    def _copy_to(self, target: IO[bytes], buffer_size: int) -> None:
+        read = self.stream.read
+        while chunk := read(buffer_size):
+            target.write(chunk)
+
+    def read(self, size: int = -1) -> bytes:
+        return self.stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.stream.readline(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.stream.tell()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.stream)
+
+    def close(self) -> None:
+        """Close the stream, deleting its temporary file if it was spooled to disk."""
+        self.stream.close()
+
+    def __enter__(self) -> FileStorage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "stream":  # not set yet (copy, unpickling): do not recurse
+            raise AttributeError(name)
+        return getattr(self.stream, name)
+
+    def __bool__(self) -> bool:
+        """False for the empty part browsers send when no file was chosen."""
+        return bool(self.filename)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"

@@ -1,0 +1,131 @@
+"""Form bodies: ``application/x-www-form-urlencoded`` and ``multipart/form-data``.
+
+Multipart bodies go through the ``multipart`` package's push parser, which is fed bytes and gives
+back events without doing IO itself; this module owns only the policy: where part data goes
+(memory for fields, a spooled temporary file for uploads) and which limits apply.
+
+APPSEC: a body is refused (413) past ``MAX_FORM_MEMORY_SIZE`` bytes for a urlencoded body or for
+any one non-file field, and past ``MAX_FORM_PARTS`` fields or parts; a malformed multipart body
+answers 400. Uploads are spooled to disk past ``MAX_FORM_MEMORY_SIZE``, so a large upload is never
+held wholly in memory.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import TYPE_CHECKING
+
+from . import http
+from .datastructures import FileStorage, Headers, ImmutableMultiDict
+from .errors import BadRequest, RequestEntityTooLarge
+
+if TYPE_CHECKING:
+    from .request import BodyStream, Request
+
+__all__ = ["parse_form"]
+
+_CHUNK_SIZE = 64 * 1024
+_EMPTY_FORM: ImmutableMultiDict[str] = ImmutableMultiDict()
+
+
+def parse_form(
+    request: Request, stream: BodyStream | None
+) -> tuple[ImmutableMultiDict[str], ImmutableMultiDict[FileStorage]]:
+    """The form fields and uploaded files of ``request``'s body, read from ``stream``."""
+    mimetype = request.mimetype
+    if stream is None:
+        return ImmutableMultiDict(), ImmutableMultiDict()
+    if mimetype == "application/x-www-form-urlencoded":
+        return _parse_urlencoded(request, stream), ImmutableMultiDict()
+    if mimetype == "multipart/form-data":
+        return _parse_multipart(request, stream)
+    return ImmutableMultiDict(), ImmutableMultiDict()
+
+
+def _parse_urlencoded(request: Request, stream: BodyStream) -> ImmutableMultiDict[str]:
+    limit = request.limits.max_form_memory_size
+    body = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(body) > limit:
+        raise RequestEntityTooLarge(f"The form body is larger than the limit of {limit} bytes.")
+    try:
+        pairs = http.parse_qsl(body, max_fields=request.limits.max_form_parts or 1_000_000)
+    except http.TooManyFields:
+        raise RequestEntityTooLarge("The form has more fields than this server accepts.") from None
+    return ImmutableMultiDict(pairs)
+
+
+def _parse_multipart(
+    request: Request, stream: BodyStream
+) -> tuple[ImmutableMultiDict[str], ImmutableMultiDict[FileStorage]]:
+    import multipart  # imported here: only multipart bodies pay for it
+
+    boundary = request.mimetype_params.get("boundary")
+    if not boundary:
+        raise BadRequest("The multipart body has no boundary in its Content-Type header.")
+    limits = request.limits
+    memory_limit = limits.max_form_memory_size
+    spool_size = memory_limit if memory_limit is not None else 500_000
+    max_parts = limits.max_form_parts
+    parser = multipart.PushMultipartParser(
+        boundary,
+        content_length=request.content_length if request.content_length is not None else -1,
+        max_segment_count=max_parts if max_parts is not None else float("inf"),
+    )
+    fields: list[tuple[str, str]] = []
+    files: list[tuple[str, FileStorage]] = []
+    current_field: bytearray | None = None
+    current_file: FileStorage | None = None
+    segment_name = ""
+    try:
+        with parser:
+            while not parser.closed:
+                chunk = stream.read(_CHUNK_SIZE)
+                for event in parser.parse(chunk):
+                    if isinstance(event, multipart.MultipartSegment):
+                        segment_name = event.name
+                        if event.filename is None:
+                            current_field, current_file = bytearray(), None
+                        else:
+                            headers = Headers(event.headerlist)
+                            current_file = FileStorage(
+                                tempfile.SpooledTemporaryFile(max_size=spool_size),  # noqa: SIM115
+                                filename=event.filename,
+                                name=event.name,
+                                content_type=event.content_type,
+                                headers=headers,
+                            )
+                            current_field = None
+                    elif event is None:
+                        if current_file is not None:
+                            current_file.stream.seek(0)
+                            files.append((segment_name, current_file))
+                        elif current_field is not None:
+                            fields.append((segment_name, current_field.decode("utf-8", "replace")))
+                        current_field = current_file = None
+                    elif current_file is not None:
+                        current_file.stream.write(event)
+                    elif current_field is not None:
+                        current_field += event
+                        if memory_limit is not None and len(current_field) > memory_limit:
+                            raise RequestEntityTooLarge(
+                                f"A form field is larger than the limit of {memory_limit} bytes."
+                            )
+                if not chunk:
+                    break
+    except multipart.ParserLimitReached:
+        _close_all(files, current_file)
+        raise RequestEntityTooLarge("The form has more parts than this server accepts.") from None
+    except multipart.MultipartError:
+        _close_all(files, current_file)
+        raise BadRequest("The multipart body is malformed.") from None
+    except BaseException:
+        _close_all(files, current_file)
+        raise
+    return ImmutableMultiDict(fields), ImmutableMultiDict(files)
+
+
+def _close_all(files: list[tuple[str, FileStorage]], current: FileStorage | None) -> None:
+    for _, storage in files:
+        storage.close()
+    if current is not None:
+        current.close()

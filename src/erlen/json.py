@@ -1,0 +1,124 @@
+"""JSON in and out: ``jsonify``, ``dumps``, ``loads``, and the app's JSON provider.
+
+The default provider writes what Flask's does, so clients and tests see the same bytes: compact
+separators, sorted keys, ASCII escapes and a trailing newline in responses. Dates become HTTP
+dates, and UUIDs, decimals and dataclasses are serialised too. Swap ``app.json`` for a provider
+of your own (say, one using orjson) by subclassing :class:`JSONProvider`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json as _json
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .response import Response
+
+__all__ = ["JSONProvider", "DefaultJSONProvider", "dumps", "loads", "jsonify"]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        from .http import http_date
+
+        return http_date(value)
+    if isinstance(value, date):
+        from .http import http_date
+
+        return http_date(datetime(value.year, value.month, value.day))
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class JSONProvider:
+    """The interface ``app.json`` offers: ``dumps``, ``loads`` and ``response``."""
+
+    def __init__(self, app: Erlen) -> None:
+        self._app = app
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        raise NotImplementedError
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response from one value, several (a list) or keyword arguments (a dict)."""
+        if args and kwargs:
+            raise TypeError("jsonify() takes either positional or keyword arguments, not both")
+        obj: Any = kwargs if not args else args[0] if len(args) == 1 else list(args)
+        return self._app.response_class(f"{self.dumps(obj)}\n", mimetype=self.mimetype)
+
+    mimetype = "application/json"
+
+
+class DefaultJSONProvider(JSONProvider):
+    """The standard library's ``json`` with Flask's defaults; settings are instance attributes."""
+
+    ensure_ascii = True
+    sort_keys = True
+    compact: bool | None = None
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", _default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return _json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return _json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        if args and kwargs:
+            raise TypeError("jsonify() takes either positional or keyword arguments, not both")
+        obj: Any = kwargs if not args else args[0] if len(args) == 1 else list(args)
+        compact = self.compact if self.compact is not None else not self._app.debug
+        if compact:
+            text = _json.dumps(
+                obj, default=_default, ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
+                separators=(",", ":"),
+            )  # fmt: skip
+        else:
+            text = _json.dumps(
+                obj, default=_default, ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
+                indent=2,
+            )  # fmt: skip
+        return self._app.response_class(text + "\n", mimetype=self.mimetype)
+
+
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Serialise ``obj`` with the current app's provider (the defaults outside an app)."""
+    from .context import get_context
+
+    ctx = get_context()
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)
+    kwargs.setdefault("default", _default)
+    return _json.dumps(obj, **kwargs)
+
+
+def loads(s: str | bytes, **kwargs: Any) -> Any:
+    """Parse JSON with the current app's provider (the standard library outside an app)."""
+    from .context import get_context
+
+    ctx = get_context()
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response: ``jsonify(user)``, ``jsonify(a, b)`` (a list) or ``jsonify(id=1)``."""
+    from .context import _lookup_context
+
+    return _lookup_context("jsonify").app.json.response(*args, **kwargs)

@@ -1,0 +1,470 @@
+"""The incoming request: what the client sent, parsed lazily and within limits.
+
+A :class:`Request` is built by a server adapter (``wsgi.py``, later ``asgi.py``) from already
+separated parts: method, path, query string, headers and a body stream. It does no IO of its own
+beyond reading that stream, and it parses nothing until a view asks: the query string on the
+first ``args`` access, cookies on the first ``cookies`` access, the body on the first ``data``,
+``form``, ``files`` or ``json`` access.
+
+APPSEC: every parser here has a limit (body size, form memory, form parts, JSON nesting). Going
+past one answers 413 or 400 with an error object, never 500.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from . import http
+from .datastructures import EnvironHeaders, FileStorage, Headers, ImmutableMultiDict, MultiDict
+from .errors import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from .routing import Rule
+
+__all__ = ["Request", "BodyStream", "LimitedStream", "Limits"]
+
+_MISSING: Any = object()
+
+
+class BodyStream(Protocol):
+    """What a request body must offer: a blocking ``read``. Adapters wrap their server's input."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Limits:
+    """The parsing limits a request enforces; taken from the app's config once per app."""
+
+    __slots__ = ("max_content_length", "max_form_memory_size", "max_form_parts", "max_json_depth")
+
+    def __init__(
+        self,
+        max_content_length: int | None = 16 * 1024 * 1024,
+        max_form_memory_size: int | None = 500_000,
+        max_form_parts: int | None = 1000,
+        max_json_depth: int = 64,
+    ) -> None:
+        self.max_content_length = max_content_length
+        self.max_form_memory_size = max_form_memory_size
+        self.max_form_parts = max_form_parts
+        self.max_json_depth = max_json_depth
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LimitedStream:
+    """A body stream that stops at Content-Length and refuses to go past a size limit.
+
+    ``length`` is the declared Content-Length (None for a chunked body the server has already
+    framed). Reading past ``limit`` raises :class:`RequestEntityTooLarge`, so an oversize body is
+    refused while it streams in, whether or not the client declared its size.
+    """
+
+    __slots__ = ("_stream", "_remaining", "_limit", "_read")
+
+    def __init__(self, stream: BodyStream, length: int | None, limit: int | None) -> None:
+        self._stream = stream
+        self._remaining = length
+        self._limit = limit
+        self._read = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._remaining is not None:
+            if self._remaining <= 0:
+                return b""
+            size = self._remaining if size < 0 else min(size, self._remaining)
+        if self._limit is not None:
+            allowed = self._limit - self._read + 1
+            size = allowed if size < 0 else min(size, allowed)
+        chunk = self._stream.read(size)
+        self._read += len(chunk)
+        if self._remaining is not None:
+            if not chunk and size > 0:
+                raise BadRequest("The request body ended before its declared Content-Length.")
+            self._remaining -= len(chunk)
+        if self._limit is not None and self._read > self._limit:
+            raise RequestEntityTooLarge(
+                f"The request body is larger than the limit of {self._limit} bytes."
+            )
+        return chunk
+
+    def exhaust(self, chunk_size: int = 65536) -> None:
+        """Read and drop what is left, so the connection can carry the next request."""
+        while self.read(chunk_size):
+            pass
+
+
+class Request:
+    """An HTTP request, as a view sees it through ``erlen.request``.
+
+    Attributes set by the adapter: ``method`` (upper case), ``path`` (decoded, without the script
+    root), ``root_path`` (the script root, as in ``SCRIPT_NAME``), ``query_string`` (raw bytes),
+    ``headers``, ``scheme``, ``server`` (host, port), ``remote_addr`` and ``environ`` (the WSGI
+    environ or ASGI scope, for code that needs the server's own keys). Routing fills in
+    ``url_rule``, ``endpoint`` and ``view_args``.
+    """
+
+    __slots__ = (
+        "method", "path", "root_path", "query_string", "headers", "scheme", "server",
+        "remote_addr", "environ", "stream", "limits", "url_rule", "view_args",
+        "routing_exception", "_args", "_cookies", "_data", "_form", "_files", "_json",
+        "_content_type", "__weakref__",
+    )  # fmt: skip
+
+    #: Parsed JSON, decoded form fields and the like use this charset.
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: bytes = b"",
+        headers: Headers | EnvironHeaders | Mapping[str, str] | None = None,
+        stream: BodyStream | None = None,
+        *,
+        scheme: str = "http",
+        server: tuple[str, int | None] | None = None,
+        remote_addr: str | None = None,
+        root_path: str = "",
+        environ: dict[str, Any] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.root_path = root_path
+        self.query_string = query_string
+        self.headers: Any = headers if headers is not None else Headers()
+        self.stream: BodyStream | None = stream
+        self.scheme = scheme
+        self.server = server
+        self.remote_addr = remote_addr
+        self.environ: dict[str, Any] = environ if environ is not None else {}
+        self.limits = limits
+        self.url_rule: Rule | None = None
+        self.view_args: dict[str, Any] | None = None
+        self.routing_exception: Exception | None = None
+        self._args: ImmutableMultiDict[str] | None = None
+        self._cookies: ImmutableMultiDict[str] | None = None
+        self._data: bytes | None = None
+        self._form: ImmutableMultiDict[str] | None = None
+        self._files: ImmutableMultiDict[FileStorage] | None = None
+        self._json: Any = _MISSING
+        self._content_type: tuple[str, dict[str, str]] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.url!r}>"
+
+    # -- URL ---------------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule, or None when routing failed."""
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the blueprint whose view handles this request, if any."""
+        endpoint = self.endpoint
+        if endpoint is None or "." not in endpoint:
+            return None
+        return endpoint.rpartition(".")[0]
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The blueprint and its parents, innermost first (``["parent.child", "parent"]``)."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:index]) for index in range(len(parts), 0, -1)]
+
+    @property
+    def host(self) -> str:
+        """The host the client asked for (``Host`` header), with the port when not default."""
+        host = self.headers.get("Host")
+        if host:
+            return str(host)
+        if self.server is None:
+            return "localhost"
+        name, port = self.server
+        if port is None or (self.scheme, port) in (("http", 80), ("https", 443)):
+            return name
+        return f"{name}:{port}"
+
+    @property
+    def full_path(self) -> str:
+        """The path and query string: ``/search?q=erlen`` (``/search?`` with none, as Flask)."""
+        return f"{self.path}?{self.query_string.decode('latin-1')}"
+
+    @property
+    def script_root(self) -> str:
+        return self.root_path
+
+    @property
+    def host_url(self) -> str:
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def root_url(self) -> str:
+        return f"{self.scheme}://{self.host}{self.root_path}/"
+
+    url_root = root_url
+
+    @property
+    def base_url(self) -> str:
+        """The URL without the query string."""
+        return f"{self.scheme}://{self.host}{http.url_quote(self.root_path + self.path)}"
+
+    @property
+    def url(self) -> str:
+        """The full URL the client asked for, percent-encoded."""
+        if self.query_string:
+            return f"{self.base_url}?{self.query_string.decode('latin-1')}"
+        return self.base_url
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    @property
+    def args(self) -> ImmutableMultiDict[str]:
+        """The query string's parameters, multi-valued: ``request.args.getlist("tag")``."""
+        if self._args is None:
+            if not self.query_string:
+                self._args = ImmutableMultiDict()
+            else:
+                try:
+                    pairs = http.parse_qsl(
+                        self.query_string, max_fields=self.limits.max_form_parts or 1_000_000
+                    )
+                except http.TooManyFields:
+                    raise BadRequest("The query string has too many parameters.") from None
+                self._args = ImmutableMultiDict(pairs)
+        return self._args
+
+    # -- headers -----------------------------------------------------------------------------
+
+    @property
+    def cookies(self) -> ImmutableMultiDict[str]:
+        """The cookies the client sent, by name."""
+        if self._cookies is None:
+            self._cookies = ImmutableMultiDict(http.parse_cookie(self.headers.get("Cookie")))
+        return self._cookies
+
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        if self._content_type is None:
+            self._content_type = http.parse_options_header(self.headers.get("Content-Type"))
+        return self._content_type
+
+    @property
+    def content_type(self) -> str | None:
+        value = self.headers.get("Content-Type")
+        return str(value) if value is not None else None
+
+    @property
+    def mimetype(self) -> str:
+        """The body's media type, lower case, without parameters (``""`` when none was sent)."""
+        return self._parsed_content_type()[0]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        return self._parsed_content_type()[1]
+
+    @property
+    def content_length(self) -> int | None:
+        """The declared body length; None when absent or not a plain non-negative number."""
+        value = self.headers.get("Content-Length")
+        if value is None or not value.isdigit():
+            return None
+        return int(value)
+
+    @property
+    def content_encoding(self) -> str | None:
+        value = self.headers.get("Content-Encoding")
+        return str(value) if value is not None else None
+
+    @property
+    def user_agent(self) -> str:
+        return str(self.headers.get("User-Agent", ""))
+
+    @property
+    def referrer(self) -> str | None:
+        value = self.headers.get("Referer")
+        return str(value) if value is not None else None
+
+    @property
+    def authorization(self) -> str | None:
+        value = self.headers.get("Authorization")
+        return str(value) if value is not None else None
+
+    @property
+    def accept(self) -> str:
+        """The raw ``Accept`` header; see :meth:`accept_best_match` to negotiate."""
+        return str(self.headers.get("Accept", ""))
+
+    def accept_best_match(self, offers: list[str], default: str | None = None) -> str | None:
+        """The offered media type the client prefers, by the ``Accept`` header's qualities."""
+        return http.best_match(self.headers.get("Accept"), offers, default)
+
+    accept_mimetypes_best_match = accept_best_match
+
+    @property
+    def prefers_json(self) -> bool:
+        """True when the client would rather have JSON than HTML (by Accept, or by sending JSON)."""
+        return http.prefers_json(self.headers.get("Accept")) or (
+            self.headers.get("Content-Type") is not None and self.is_json
+        )
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json`` bodies."""
+        mimetype = self.mimetype
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    # -- body --------------------------------------------------------------------------------
+
+    def _check_declared_length(self) -> None:
+        limit = self.limits.max_content_length
+        length = self.content_length
+        if limit is not None and length is not None and length > limit:
+            raise RequestEntityTooLarge(
+                f"The request body is {length} bytes; the limit is {limit} bytes."
+            )
+
+    def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
+        """The raw body, read once (within ``MAX_CONTENT_LENGTH``) and kept when ``cache``."""
+        if self._data is None:
+            self._check_declared_length()
+            data = self.stream.read() if self.stream is not None else b""
+            if not cache:
+                return data.decode(self.charset, "replace") if as_text else data
+            self._data = data
+        if as_text:
+            return self._data.decode(self.charset, "replace")
+        return self._data
+
+    @property
+    def data(self) -> bytes:
+        """The raw body as bytes (empty for form bodies once they were parsed, as in Flask)."""
+        if self._form is not None and self._data is None:
+            return b""
+        return bytes(self.get_data())
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """The body parsed as JSON.
+
+        Without ``force`` the content type must be JSON, else 415. A body that is not valid JSON
+        (or not UTF-8, or nested deeper than the limit) answers 400. ``silent`` returns None
+        instead of raising either error.
+        """
+        if cache and self._json is not _MISSING:
+            return self._json
+        if not (force or self.is_json):
+            if silent:
+                return None
+            raise UnsupportedMediaType(
+                "The request body must be JSON, with Content-Type: application/json."
+            )
+        try:
+            value = self._load_json(self.get_data(cache=cache))
+        except BadRequest:
+            if silent:
+                return None
+            raise
+        if cache:
+            self._json = value
+        return value
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON; see :meth:`get_json`."""
+        return self.get_json()
+
+    def _load_json(self, data: bytes) -> Any:
+        try:
+            text = data.decode("utf-8-sig") if data[:3] == b"\xef\xbb\xbf" else data.decode()
+        except UnicodeDecodeError:
+            raise BadRequest("The JSON body is not valid UTF-8.") from None
+        if not text.strip():
+            raise BadRequest("The JSON body is empty.")
+        depth_limit = self.limits.max_json_depth
+        # PERF: counting brackets is C-fast; only bodies that could be too deep get walked.
+        if text.count("[") + text.count("{") > depth_limit and _nesting_depth(text) > depth_limit:
+            raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.")
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            raise BadRequest("The request body is not valid JSON.") from None
+
+    def _load_form(self) -> None:
+        if self._form is not None:
+            return
+        from .formparser import parse_form
+
+        if self._data is not None:
+            from io import BytesIO
+
+            stream: BodyStream | None = BytesIO(self._data)
+        else:
+            self._check_declared_length()
+            stream = self.stream
+        form, files = parse_form(self, stream)
+        self._form, self._files = form, files
+
+    @property
+    def form(self) -> ImmutableMultiDict[str]:
+        """Fields of a urlencoded or multipart form body (empty for other bodies)."""
+        self._load_form()
+        assert self._form is not None
+        return self._form
+
+    @property
+    def files(self) -> ImmutableMultiDict[FileStorage]:
+        """Uploaded files of a multipart body, spooled to disk past a size."""
+        self._load_form()
+        assert self._files is not None
+        return self._files
+
+    @property
+    def values(self) -> MultiDict[str]:
+        """``args`` and ``form`` together (``form`` only for methods that carry a body)."""
+        combined: MultiDict[str] = MultiDict()
+        for key, value in self.args.items(multi=True):
+            combined.add(key, value)
+        if self.method not in ("GET", "HEAD"):
+            for key, value in self.form.items(multi=True):
+                combined.add(key, value)
+        return combined
+
+    def close(self) -> None:
+        """Close uploaded files' temporary storage."""
+        if self._files is not None:
+            for storage in self._files.values():
+                storage.close()
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting in a JSON text, skipping brackets inside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest

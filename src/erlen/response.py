@@ -1,0 +1,304 @@
+"""The outgoing response, and helpers that build common ones.
+
+A :class:`Response` is a status, headers and a body. The body is either buffered (a list of
+bytes, whose length is known and sent as ``Content-Length``) or streamed (any iterable of bytes or
+str, sent as it is produced). Adapters turn it into their server's calls; nothing here knows WSGI
+or ASGI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+
+from . import http
+from .datastructures import Headers
+
+__all__ = ["Response", "redirect", "status_line"]
+
+HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
+
+_STATUS_LINES: dict[int, str] = {
+    status.value: f"{status.value} {status.phrase}" for status in HTTPStatus
+}
+
+
+def status_line(code: int) -> str:
+    """``"404 Not Found"`` for 404; an unknown code gets ``"UNKNOWN"`` as Werkzeug does."""
+    line = _STATUS_LINES.get(code)
+    return line if line is not None else f"{code} UNKNOWN"
+
+
+class Response:
+    """An HTTP response.
+
+    ``Response(body, status=200, headers=None, mimetype=None, content_type=None)``: ``body`` is
+    str (encoded as UTF-8), bytes, or an iterable of either for a streamed response. ``status``
+    is an int, an :class:`http.HTTPStatus` or a status line such as ``"201 CREATED"``. Without a
+    content type the body is ``text/html; charset=utf-8``, as in Flask.
+    """
+
+    __slots__ = ("status_code", "_reason", "headers", "response", "direct_passthrough", "_on_close")
+
+    default_status = 200
+    default_mimetype: str | None = "text/html"
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        response: str | bytes | bytearray | Iterable[bytes] | Iterable[str] | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: HeadersLike | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self._reason: str | None = None
+        if status is None:
+            self.status_code = self.default_status
+        else:
+            self.status = status
+        if content_type is None:
+            if mimetype is None and "content-type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = _with_charset(mimetype, self.charset)
+        if content_type is not None:
+            self.headers["Content-Type"] = content_type
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] = []
+        self.response: Iterable[bytes] | Iterable[str]
+        if response is None:
+            self.response = []
+        elif isinstance(response, (str, bytes, bytearray)):
+            self.set_data(response)
+        else:
+            self.response = response
+
+    def __repr__(self) -> str:
+        size = f"{len(self.get_data())} bytes" if not self.is_streamed else "streamed"
+        return f"<{type(self).__name__} {size} [{self.status}]>"
+
+    # -- status ------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line, such as ``"200 OK"``."""
+        if self._reason is not None:
+            return f"{self.status_code} {self._reason}"
+        return status_line(self.status_code)
+
+    @status.setter
+    def status(self, value: int | str | HTTPStatus) -> None:
+        if isinstance(value, int):
+            self.status_code, self._reason = int(value), None
+            return
+        code, _, reason = value.strip().partition(" ")
+        if not code.isdigit():
+            raise ValueError(f"invalid status {value!r}: it must start with a number")
+        self.status_code = int(code)
+        self._reason = reason.strip() or None
+        if self._reason is not None and any(char in self._reason for char in "\r\n\0"):
+            raise ValueError("a status reason may not contain CR, LF or NUL")
+
+    # -- body --------------------------------------------------------------------------------
+
+    @property
+    def is_streamed(self) -> bool:
+        """True when the body is an iterable produced while sending, so its length is unknown."""
+        return not isinstance(self.response, list)
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        """Replace the body with ``value`` and set ``Content-Length``."""
+        data = value.encode(self.charset) if isinstance(value, str) else bytes(value)
+        self.response = [data]
+        self.headers["Content-Length"] = str(len(data))
+
+    def get_data(self, as_text: bool = False) -> Any:
+        """The whole body; a streamed body is read (and kept) on first call."""
+        if not isinstance(self.response, list):
+            self.response = [
+                chunk.encode(self.charset) if isinstance(chunk, str) else chunk
+                for chunk in self.response
+            ]
+        data = b"".join(
+            chunk.encode(self.charset) if isinstance(chunk, str) else chunk
+            for chunk in self.response
+        )
+        return data.decode(self.charset) if as_text else data
+
+    data = property(get_data, set_data, doc="The body as bytes; assigning replaces it.")
+
+    @property
+    def text(self) -> str:
+        return str(self.get_data(as_text=True))
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """The body as bytes chunks, encoding str chunks of a streamed body."""
+        charset = self.charset
+        for chunk in self.response:
+            yield chunk.encode(charset) if isinstance(chunk, str) else chunk
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """The body parsed as JSON (None when it is not JSON and neither flag is set)."""
+        import json
+
+        if not (force or self.is_json):
+            return None
+        try:
+            return json.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    @property
+    def json(self) -> Any:
+        return self.get_json()
+
+    # -- headers -----------------------------------------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        value = self.headers.get("Content-Type")
+        return str(value) if value is not None else None
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers["Content-Type"] = value
+
+    @property
+    def mimetype(self) -> str | None:
+        """The content type without parameters."""
+        value = self.headers.get("Content-Type")
+        return http.parse_options_header(value)[0] if value else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers["Content-Type"] = _with_charset(value, self.charset)
+
+    @property
+    def is_json(self) -> bool:
+        mimetype = self.mimetype or ""
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("Content-Length")
+        return int(value) if value is not None and value.isdigit() else None
+
+    @content_length.setter
+    def content_length(self, value: int) -> None:
+        self.headers["Content-Length"] = str(value)
+
+    @property
+    def location(self) -> str | None:
+        value = self.headers.get("Location")
+        return str(value) if value is not None else None
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self.headers["Location"] = http.url_quote(value)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | timedelta | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header. Values are quoted so that they cannot break the header."""
+        self.headers.add(
+            "Set-Cookie",
+            http.dump_cookie(
+                key, value, max_age=max_age, expires=expires, path=path, domain=domain,
+                secure=secure, httponly=httponly, samesite=samesite, partitioned=partitioned,
+            ),
+        )  # fmt: skip
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Tell the client to drop a cookie (an expired, empty one with the same path/domain)."""
+        self.set_cookie(
+            key, expires=0, max_age=0, path=path, domain=domain, secure=secure,
+            httponly=httponly, samesite=samesite, partitioned=partitioned,
+        )  # fmt: skip
+
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        self.headers["ETag"] = http.quote_etag(etag, weak)
+
+    def get_etag(self) -> tuple[str | None, bool]:
+        return http.unquote_etag(self.headers.get("ETag", ""))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``func`` once the body was sent (or the client went away)."""
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close a streamed body and run the ``call_on_close`` functions."""
+        close = getattr(self.response, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            for func in self._on_close:
+                func()
+
+
+def _with_charset(mimetype: str, charset: str) -> str:
+    if "charset" in mimetype or not (
+        mimetype.startswith("text/")
+        or mimetype in ("application/xml", "application/javascript", "application/ecmascript")
+        or mimetype.endswith("+xml")
+    ):
+        return mimetype
+    return f"{mimetype}; charset={charset}"
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+    """A response that sends the client to ``location`` (302 unless ``code`` says otherwise).
+
+    APPSEC: the location is percent-encoded, and CR, LF or NUL in it raise ``ValueError``, so user
+    input in a redirect target cannot add headers.
+    """
+    if any(char in location for char in "\r\n\0"):
+        raise ValueError("a redirect location may not contain CR, LF or NUL")
+    cls = Response if Response is not None else _default_response_class()
+    quoted = http.url_quote(location)
+    display = quoted.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    body = (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n"
+        f'<p>You should be redirected to <a href="{display}">{display}</a>.</p>\n'
+    )
+    response = cls(body, code)
+    response.headers["Location"] = quoted
+    return response
+
+
+def _default_response_class() -> type[Response]:
+    from .context import get_context
+
+    ctx = get_context()
+    return ctx.app.response_class if ctx is not None else Response

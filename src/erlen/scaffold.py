@@ -1,0 +1,253 @@
+"""Registration shared by the app and blueprints: routes, hooks, error handlers, template helpers.
+
+:class:`Scaffold` only records what the user declares. The app's dispatch (``app.py``) reads the
+records; a blueprint (``blueprints.py``) hands its records to the app when registered.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from .errors import HTTPException, default_exceptions
+
+__all__ = ["Scaffold", "get_root_path", "ErrorHandler", "HookScope"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+ErrorHandler = Callable[[Any], Any]
+#: Hooks are stored per scope: None is the app itself, a string is a blueprint's name.
+HookScope = str | None
+
+
+def get_root_path(import_name: str) -> str:
+    """The folder of the module or package ``import_name``, for finding templates and static."""
+    module = sys.modules.get(import_name)
+    filename: str | None = getattr(module, "__file__", None) if module is not None else None
+    if filename is None and (import_name == "__main__" or module is None):
+        import importlib.util
+
+        try:
+            spec = importlib.util.find_spec(import_name)
+        except (ImportError, ValueError):
+            spec = None
+        filename = spec.origin if spec is not None else None
+    if filename is None or filename in ("built-in", "namespace"):
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(filename))
+
+
+class Scaffold:
+    """What an app and a blueprint both let the user register."""
+
+    name: str
+
+    def __init__(
+        self,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | None = None,
+    ) -> None:
+        self.import_name = import_name
+        self.root_path = root_path if root_path is not None else get_root_path(import_name)
+        self._static_folder = os.fspath(static_folder) if static_folder is not None else None
+        self._static_url_path = static_url_path
+        self.template_folder = os.fspath(template_folder) if template_folder is not None else None
+        self.view_functions: dict[str, Callable[..., Any]] = {}
+        self.before_request_funcs: dict[HookScope, list[Callable[[], Any]]] = defaultdict(list)
+        self.after_request_funcs: dict[HookScope, list[Callable[[Any], Any]]] = defaultdict(list)
+        self.teardown_request_funcs: dict[
+            HookScope, list[Callable[[BaseException | None], Any]]
+        ] = defaultdict(list)
+        self.url_value_preprocessors: dict[
+            HookScope, list[Callable[[str | None, dict[str, Any] | None], None]]
+        ] = defaultdict(list)
+        self.url_default_functions: dict[HookScope, list[Callable[[str, dict[str, Any]], None]]] = (
+            defaultdict(list)
+        )
+        self.template_context_processors: dict[HookScope, list[Callable[[], dict[str, Any]]]] = (
+            defaultdict(list)
+        )
+        #: scope -> status code (None for exception classes) -> exception class -> handler
+        self.error_handler_spec: dict[
+            HookScope, dict[int | None, dict[type[BaseException], ErrorHandler]]
+        ] = defaultdict(lambda: defaultdict(dict))
+
+    def _changed(self) -> None:
+        """Called after any registration; the app drops what it cached from the records."""
+
+    # -- static folder -----------------------------------------------------------------------
+
+    @property
+    def static_folder(self) -> str | None:
+        """The absolute path of the static folder, or None when there is none."""
+        if self._static_folder is None:
+            return None
+        return os.path.join(self.root_path, self._static_folder)
+
+    @static_folder.setter
+    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+        self._static_folder = os.fspath(value).rstrip("/\\") if value is not None else None
+
+    @property
+    def has_static_folder(self) -> bool:
+        return self._static_folder is not None
+
+    @property
+    def static_url_path(self) -> str | None:
+        """The URL prefix of static files: the folder's name unless set (``/static``)."""
+        if self._static_url_path is not None:
+            return self._static_url_path
+        if self._static_folder is not None:
+            basename = os.path.basename(self._static_folder.rstrip("/\\"))
+            return f"/{basename}".rstrip("/")
+        return None
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        self._static_url_path = value.rstrip("/") if value is not None else None
+
+    # -- routes ------------------------------------------------------------------------------
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        raise NotImplementedError
+
+    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Register the decorated function as the view for ``rule`` (GET unless ``methods=``)."""
+
+        def decorator(func: F) -> F:
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, func, **options)
+            return func
+
+        return decorator
+
+    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
+        if "methods" in options:
+            raise TypeError(
+                f"Use the 'route' decorator to pass 'methods'; {method.lower()}() sets it."
+            )
+        return self.route(rule, methods=[method], **options)
+
+    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    def endpoint(self, endpoint: str) -> Callable[[F], F]:
+        """Register the decorated function as the view of an endpoint whose rule is added apart."""
+
+        def decorator(func: F) -> F:
+            self.view_functions[endpoint] = func
+            return func
+
+        return decorator
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def before_request(self, func: F) -> F:
+        """Run ``func()`` before each view; a non-None return value answers instead of the view."""
+        self.before_request_funcs[None].append(func)
+        self._changed()
+        return func
+
+    def after_request(self, func: F) -> F:
+        """Run ``func(response)`` after each view; it returns the response to send."""
+        self.after_request_funcs[None].append(func)
+        self._changed()
+        return func
+
+    def teardown_request(self, func: F) -> F:
+        """Run ``func(error)`` when the request ends, even after an unhandled error."""
+        self.teardown_request_funcs[None].append(func)
+        self._changed()
+        return func
+
+    def url_value_preprocessor(self, func: F) -> F:
+        """Run ``func(endpoint, view_args)`` before the before-request hooks; it may edit args."""
+        self.url_value_preprocessors[None].append(func)
+        self._changed()
+        return func
+
+    def url_defaults(self, func: F) -> F:
+        """Run ``func(endpoint, values)`` when building URLs, to fill in values in place."""
+        self.url_default_functions[None].append(func)
+        self._changed()
+        return func
+
+    def context_processor(self, func: F) -> F:
+        """Add the dict ``func()`` returns to every template's context."""
+        self.template_context_processors[None].append(func)
+        self._changed()
+        return func
+
+    def errorhandler(self, code_or_exception: int | type[BaseException]) -> Callable[[F], F]:
+        """Handle an HTTP status (``404``) or an exception class with the decorated function."""
+
+        def decorator(func: F) -> F:
+            self.register_error_handler(code_or_exception, func)
+            return func
+
+        return decorator
+
+    def register_error_handler(
+        self, code_or_exception: int | type[BaseException], func: ErrorHandler
+    ) -> None:
+        """Non-decorator form of :meth:`errorhandler`."""
+        exc_class, code = self._get_exc_class_and_code(code_or_exception)
+        self.error_handler_spec[None][code][exc_class] = func
+        self._changed()
+
+    @staticmethod
+    def _get_exc_class_and_code(
+        code_or_exception: int | type[BaseException],
+    ) -> tuple[type[BaseException], int | None]:
+        if isinstance(code_or_exception, int):
+            try:
+                exc_class: type[BaseException] = default_exceptions[code_or_exception]
+            except KeyError:
+                raise ValueError(
+                    f"{code_or_exception} is not an HTTP error status Erlen knows; register a "
+                    "handler for an exception class instead."
+                ) from None
+        elif isinstance(code_or_exception, type) and issubclass(code_or_exception, BaseException):
+            exc_class = code_or_exception
+        else:
+            raise TypeError(
+                f"{code_or_exception!r} is neither an exception class nor an HTTP status code."
+            )
+        # The base class handles every HTTP error, as in Flask, so it is not keyed by a code.
+        if issubclass(exc_class, HTTPException) and exc_class is not HTTPException:
+            return exc_class, exc_class.code
+        return exc_class, None
+
+
+def iter_unique(items: Iterable[str]) -> list[str]:
+    """``items`` without duplicates, in first-seen order."""
+    return list(dict.fromkeys(items))

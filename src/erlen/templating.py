@@ -1,0 +1,267 @@
+"""Jinja2 templates: the app's environment, ``render_template`` and ``stream_template``.
+
+Templates are looked up in the app's ``template_folder`` first, then in each registered
+blueprint's, in registration order, as in Flask. Templates named ``*.html``, ``*.htm``,
+``*.xml``, ``*.xhtml`` and ``*.svg`` (and every string template) are autoescaped, so user input
+rendered with ``{{ value }}`` cannot inject markup.
+
+Every template sees ``url_for``, ``get_flashed_messages``, ``config``, ``request``, ``session``
+and ``g``, the app's template filters, globals and tests, and whatever the applicable context
+processors return. Values passed to the render call win over context processors.
+
+This is the only module that imports Jinja2; the app imports it on first use, so ``import erlen``
+does not pay for Jinja2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, cast
+
+import jinja2
+
+from .context import _cv_context, g, request, session
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .scaffold import Scaffold
+
+__all__ = [
+    "Environment",
+    "DispatchingLoader",
+    "create_jinja_environment",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+]
+
+#: File extensions whose templates are autoescaped (HTML and XML dialects).
+AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
+
+
+class Environment(jinja2.Environment):
+    """A Jinja2 environment that knows its app (``env.app``), for extensions that need it."""
+
+    def __init__(self, app: Erlen, **options: Any) -> None:
+        super().__init__(**options)
+        self.app = app
+        #: The auto-reload setting last derived from the app's config (see ``_sync_auto_reload``).
+        self.derived_auto_reload: bool | None = None
+
+
+class DispatchingLoader(jinja2.BaseLoader):
+    """Finds a template in the app's template folder, then in each blueprint's.
+
+    The blueprints are read from ``app.blueprints`` at lookup time, so a blueprint registered
+    after the environment was created is still searched. A blueprint registered twice (under two
+    names) is searched once.
+    """
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+        # PERF: one FileSystemLoader per folder, made on first use rather than per lookup.
+        self._loaders: dict[str, jinja2.FileSystemLoader] = {}
+
+    def _loader_for(self, scaffold: Scaffold) -> jinja2.BaseLoader | None:
+        own = getattr(scaffold, "jinja_loader", None)
+        if isinstance(own, jinja2.BaseLoader):
+            return own
+        if scaffold.template_folder is None:
+            return None
+        folder = os.path.join(scaffold.root_path, scaffold.template_folder)
+        loader = self._loaders.get(folder)
+        if loader is None:
+            loader = self._loaders[folder] = jinja2.FileSystemLoader(folder)
+        return loader
+
+    def iter_loaders(self) -> Iterator[jinja2.BaseLoader]:
+        """The loaders to try, app first, then blueprints in registration order."""
+        seen: set[int] = set()
+        scaffolds: Iterable[Scaffold] = (self.app, *self.app.blueprints.values())
+        for scaffold in scaffolds:
+            if id(scaffold) in seen:
+                continue
+            seen.add(id(scaffold))
+            loader = self._loader_for(scaffold)
+            if loader is not None:
+                yield loader
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        for loader in self.iter_loaders():
+            try:
+                return loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        names: set[str] = set()
+        for loader in self.iter_loaders():
+            names.update(loader.list_templates())
+        return sorted(names)
+
+
+def _select_autoescape(template_name: str | None) -> bool:
+    """Autoescape string templates and HTML/XML files; leave text, CSS, JS, e-mail as they are."""
+    if template_name is None:
+        return True
+    return template_name.lower().endswith(AUTOESCAPE_EXTENSIONS)
+
+
+def _auto_reload_wanted(app: Erlen) -> bool:
+    setting = app.config.get("TEMPLATES_AUTO_RELOAD")
+    if setting is None:
+        return app.debug
+    return bool(setting)
+
+
+def create_jinja_environment(app: Erlen) -> jinja2.Environment:
+    """The app's Jinja2 environment; ``app.jinja_env`` calls this once, on first use.
+
+    ``app.jinja_options`` (a dict, when the app or its subclass defines one) is passed to the
+    environment, and ``app.jinja_environment`` (a subclass of :class:`Environment`) replaces
+    the class, as in Flask.
+    """
+    options: dict[str, Any] = dict(getattr(app, "jinja_options", None) or {})
+    options.setdefault("autoescape", _select_autoescape)
+    options.setdefault("auto_reload", _auto_reload_wanted(app))
+    if "loader" not in options:
+        options["loader"] = DispatchingLoader(app)
+    environment_class: type[Environment] = getattr(app, "jinja_environment", Environment)
+    env = environment_class(app, **options)
+    env.derived_auto_reload = options["auto_reload"]
+    env.globals.update(
+        url_for=app.url_for,
+        get_flashed_messages=_get_flashed_messages,
+        config=app.config,
+        # Proxies that resolve on access: a template rendered outside a request can still
+        # test ``{% if request %}`` (False) instead of failing at render time.
+        request=request,
+        session=session,
+        g=g,
+    )
+    env.filters.update(app.template_filters)
+    env.globals.update(app.template_globals)
+    env.tests.update(app.template_tests)
+    env.policies["json.dumps_function"] = app.json.dumps
+    return env
+
+
+def _get_flashed_messages(
+    with_categories: bool = False, category_filter: Iterable[str] = ()
+) -> list[Any]:
+    # Imported when a template calls it, so rendering without flashing never loads sessions.
+    from .sessions import get_flashed_messages
+
+    return get_flashed_messages(with_categories, category_filter)
+
+
+def _current_app(what: str) -> Erlen:
+    ctx = _cv_context.get()
+    if ctx is None:
+        raise RuntimeError(
+            f"{what}() needs an application context: call it from a view, or inside "
+            "'with app.app_context():'."
+        )
+    return ctx.app
+
+
+def _environment(app: Erlen) -> jinja2.Environment:
+    """The app's environment, its auto-reload setting brought up to date with the config.
+
+    Flask fixes ``auto_reload`` when the environment is made; here it follows later changes to
+    ``DEBUG`` or ``TEMPLATES_AUTO_RELOAD`` too, while a value set directly on
+    ``app.jinja_env.auto_reload`` stands until the config changes again.
+    """
+    env = cast(jinja2.Environment, app.jinja_env)
+    wanted = _auto_reload_wanted(app)
+    if getattr(env, "derived_auto_reload", wanted) != wanted:
+        env.auto_reload = wanted
+        cast(Environment, env).derived_auto_reload = wanted
+    return env
+
+
+def update_template_context(app: Erlen, context: dict[str, Any]) -> None:
+    """Add what the context processors return to ``context``; the caller's values win.
+
+    The processors are the app's, then those of the current request's blueprint and its parents
+    (``app._scoped`` gives them in that order, cached per endpoint).
+    """
+    ctx = _cv_context.get()
+    current_request = ctx.request if ctx is not None else None
+    endpoint = current_request.endpoint if current_request is not None else None
+    processors = app._scoped(endpoint, "template_context_processors")
+    extra: dict[str, Any] = {}
+    if current_request is not None:
+        # PERF: the real request object, so ``{{ request.args }}`` skips the proxy lookup.
+        extra["request"] = current_request
+    for processor in processors:
+        extra.update(processor())
+    if extra:
+        original = dict(context)
+        context.update(extra)
+        context.update(original)
+
+
+def _render(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> str:
+    update_template_context(app, context)
+    return template.render(context)
+
+
+def render_template(
+    template_name_or_list: str | jinja2.Template | list[str | jinja2.Template],
+    **context: Any,
+) -> str:
+    """Render a template from the template folders with ``context``.
+
+    A list of names renders the first one that exists. Raises
+    :class:`jinja2.TemplateNotFound` when none does (a 500, or the error itself in testing).
+    """
+    app = _current_app("render_template")
+    template = _environment(app).get_or_select_template(template_name_or_list)
+    return _render(app, template, context)
+
+
+def render_template_string(source: str, **context: Any) -> str:
+    """Render a template given as a string (always autoescaped) with ``context``."""
+    app = _current_app("render_template_string")
+    template = _environment(app).from_string(source)
+    return _render(app, template, context)
+
+
+def _stream(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
+    update_template_context(app, context)
+    chunks = template.generate(context)
+    ctx = _cv_context.get()
+    if ctx is not None and ctx.request is not None:
+        # The view returns before the body is generated; keep its context alive meanwhile, so
+        # the template can still use ``request``, ``session`` and ``g``.
+        from .context import stream_with_context
+
+        return cast(Iterator[str], stream_with_context(chunks))
+    return chunks
+
+
+def stream_template(
+    template_name_or_list: str | jinja2.Template | list[str | jinja2.Template],
+    **context: Any,
+) -> Iterator[str]:
+    """Render a template piece by piece, to return from a view as a streamed response.
+
+    The context processors run now; the template runs while the response is sent, inside the
+    request's context.
+    """
+    app = _current_app("stream_template")
+    template = _environment(app).get_or_select_template(template_name_or_list)
+    return _stream(app, template, context)
+
+
+def stream_template_string(source: str, **context: Any) -> Iterator[str]:
+    """Like :func:`stream_template`, for a template given as a string."""
+    app = _current_app("stream_template_string")
+    template = _environment(app).from_string(source)
+    return _stream(app, template, context)

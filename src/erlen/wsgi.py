@@ -1,0 +1,120 @@
+"""The WSGI adapter: a PEP 3333 environ in, ``start_response`` and a body iterable out.
+
+This module only translates. It decodes the path (PEP 3333 hands over the raw bytes as latin-1
+text), wraps the input stream in a length- and limit-aware reader, calls :meth:`Erlen.handle`,
+and hands the response's status, headers and body to the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from . import http
+from .datastructures import EnvironHeaders
+from .errors import BadRequest, HTTPException
+from .request import LimitedStream
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .response import Response
+
+__all__ = ["handle_wsgi", "decode_wsgi_path"]
+
+StartResponse = Callable[..., Any]
+
+
+def decode_wsgi_path(raw: str) -> str:
+    """The real path from a PEP 3333 string; BadRequest for invalid UTF-8 or a NUL byte."""
+    # PERF: most paths are ASCII, which PEP 3333's latin-1 round trip leaves unchanged.
+    if raw.isascii():
+        if "\x00" in raw:
+            raise BadRequest("The URL path contains a NUL byte.")
+        return raw
+    try:
+        path = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise BadRequest("The URL path is not valid UTF-8.") from None
+    if "\x00" in path:
+        raise BadRequest("The URL path contains a NUL byte.")
+    return path
+
+
+def handle_wsgi(
+    app: Erlen, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    """Serve one WSGI request with ``app``."""
+    try:
+        request = _build_request(app, environ)
+    except HTTPException as exc:
+        response = exc.get_response(http.prefers_json(environ.get("HTTP_ACCEPT")))
+        return _send(response, environ, start_response)
+    response = app.handle(request)
+    return _send(response, environ, start_response)
+
+
+def _build_request(app: Erlen, environ: dict[str, Any]) -> Any:
+    limits = app._request_limits()
+    length_header = environ.get("CONTENT_LENGTH")
+    stream: LimitedStream | None = None
+    if length_header:
+        if not length_header.isdigit():
+            raise BadRequest("The Content-Length header is not a non-negative integer.")
+        length = int(length_header)
+        if length:
+            stream = LimitedStream(environ["wsgi.input"], length, limits.max_content_length)
+    elif environ.get("wsgi.input_terminated"):
+        # The server de-chunked the body and marks its end: read until EOF, within the limit.
+        stream = LimitedStream(environ["wsgi.input"], None, limits.max_content_length)
+    server_port = environ.get("SERVER_PORT")
+    script_name = environ.get("SCRIPT_NAME", "")
+    return app.request_class(
+        environ["REQUEST_METHOD"],
+        decode_wsgi_path(environ.get("PATH_INFO") or "/"),
+        environ.get("QUERY_STRING", "").encode("latin-1"),
+        EnvironHeaders(environ),
+        stream,
+        scheme=environ.get("wsgi.url_scheme", "http"),
+        server=(
+            environ.get("SERVER_NAME", "localhost"),
+            int(server_port) if server_port and server_port.isdigit() else None,
+        ),
+        remote_addr=environ.get("REMOTE_ADDR"),
+        root_path=decode_wsgi_path(script_name) if script_name else "",
+        environ=environ,
+        limits=limits,
+    )
+
+
+def _send(
+    response: Response, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    start_response(response.status, response.headers.to_wsgi_list())
+    body = response.response
+    if environ["REQUEST_METHOD"] == "HEAD":
+        response.close()
+        return []
+    # PERF: a buffered body of bytes goes to the server as it is, with nothing to close.
+    if type(body) is list and not response._on_close and all(type(c) is bytes for c in body):
+        return body
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    wrapped_file = getattr(body, "wsgi_file", None)
+    if file_wrapper is not None and wrapped_file is not None and not response._on_close:
+        return file_wrapper(wrapped_file, getattr(body, "block_size", 8192))  # type: ignore[no-any-return]
+    return _ClosingBody(response)
+
+
+class _ClosingBody:
+    """Encodes a streamed body as it goes and closes the response when the server is done."""
+
+    __slots__ = ("_response", "_iterator")
+
+    def __init__(self, response: Response) -> None:
+        self._response = response
+        self._iterator: Iterator[bytes] = response.iter_encoded()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._iterator
+
+    def close(self) -> None:
+        self._response.close()

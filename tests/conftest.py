@@ -1,0 +1,123 @@
+"""Shared fixtures: an app, its test client, and a live server for real-HTTP tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from erlen import Erlen
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app() -> Erlen:
+    app = Erlen("testapp")
+    app.config["SECRET_KEY"] = "test secret key"
+    return app
+
+
+@pytest.fixture
+def client(app: Erlen):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            if process.stdout:
+                process.stdout.close()
+            raise RuntimeError(f"server exited early ({process.returncode}):\n{output}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+class ServerProcess:
+    """A server started as a child process; its output is kept for assertions."""
+
+    def __init__(self, args: list[str], port: int, cwd: Path, env: dict[str, str] | None = None):
+        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.port = port
+        self.output: str | None = None
+        self.process = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        wait_for_port(port, self.process)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> str:
+        """Stop with Ctrl-C (SIGINT), as a developer would, and return everything printed."""
+        if self.output is not None:
+            return self.output
+        if self.process.poll() is None:
+            self.process.send_signal(2)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        assert self.process.stdout is not None
+        self.output = self.process.stdout.read()
+        self.process.stdout.close()
+        return self.output
+
+
+@pytest.fixture
+def start_server() -> Iterator[object]:
+    """Start a command as a server on a free port: ``start_server(args_fn)``."""
+    servers: list[ServerProcess] = []
+
+    def start(
+        args: list[str],
+        cwd: Path = ROOT,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+    ) -> ServerProcess:
+        port = port or free_port()
+        env = {"ERLEN_RUN_PORT": str(port), **(env or {})}
+        server = ServerProcess([sys.executable, *args], port, cwd, env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# Hypothesis: no per-example deadline (this machine is shared and noisy); `make fuzz` raises the
+# number of examples through HYPOTHESIS_PROFILE=fuzz.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("default", deadline=None, max_examples=100)
+    _hypothesis_settings.register_profile("fuzz", deadline=None, max_examples=5000)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    pass

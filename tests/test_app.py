@@ -1,0 +1,526 @@
+"""The app object: registration, dispatch, return values, hooks and automatic methods."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from erlen import Erlen, Response, abort, g, jsonify, make_response, request, url_for
+from erlen.errors import BuildError
+
+
+def test_hello_world_answers_text_html(app: Erlen) -> None:
+    @app.route("/")
+    def hello() -> str:
+        return "Hello World!"
+
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert response.data == b"Hello World!"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Content-Length"] == "12"
+
+
+def test_route_serves_get_only_by_default(app: Erlen, client) -> None:
+    @app.route("/thing")
+    def thing() -> str:
+        return "thing"
+
+    assert client.get("/thing").status_code == 200
+    response = client.post("/thing")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_methods_argument_and_shortcuts(app: Erlen, client) -> None:
+    @app.route("/items", methods=["GET", "POST"])
+    def items() -> str:
+        return request.method
+
+    @app.put("/items/<int:item_id>")
+    def put_item(item_id: int) -> tuple[str, int]:
+        return f"put {item_id}", 200
+
+    @app.patch("/items/<int:item_id>")
+    def patch_item(item_id: int) -> str:
+        return f"patch {item_id}"
+
+    @app.delete("/items/<int:item_id>")
+    def delete_item(item_id: int) -> tuple[str, int]:
+        return "", 204
+
+    assert client.get("/items").text == "GET"
+    assert client.post("/items").text == "POST"
+    assert client.put("/items/3").text == "put 3"
+    assert client.patch("/items/3").text == "patch 3"
+    assert client.delete("/items/3").status_code == 204
+    assert client.get("/items/3").status_code == 405
+
+
+def test_shortcut_rejects_methods_argument(app: Erlen) -> None:
+    with pytest.raises(TypeError):
+        app.get("/", methods=["POST"])
+
+
+def test_path_parameters_and_converters(app: Erlen, client) -> None:
+    @app.route("/user/<username>")
+    def user(username: str) -> str:
+        return f"user {username}"
+
+    @app.route("/post/<int:post_id>")
+    def post(post_id: int) -> str:
+        return f"post {post_id + 1}"
+
+    @app.route("/price/<float:value>")
+    def price(value: float) -> str:
+        return f"{value * 2}"
+
+    @app.route("/files/<path:subpath>")
+    def files(subpath: str) -> str:
+        return subpath
+
+    @app.route("/id/<uuid:ident>")
+    def ident(ident: uuid.UUID) -> str:
+        return ident.hex
+
+    @app.route("/page/<any(about, help):name>")
+    def page(name: str) -> str:
+        return name
+
+    assert client.get("/user/alice").text == "user alice"
+    assert client.get("/user/J%C3%BCrgen").text == "user Jürgen"
+    assert client.get("/post/41").text == "post 42"
+    assert client.get("/post/abc").status_code == 404
+    assert client.get("/price/1.5").text == "3.0"
+    assert client.get("/files/a/b/c.txt").text == "a/b/c.txt"
+    value = uuid.uuid4()
+    assert client.get(f"/id/{value}").text == value.hex
+    assert client.get("/id/not-a-uuid").status_code == 404
+    assert client.get("/page/help").text == "help"
+    assert client.get("/page/other").status_code == 404
+
+
+def test_custom_converter_registered_on_app(app: Erlen, client) -> None:
+    from erlen.routing import BaseConverter
+
+    class ListConverter(BaseConverter):
+        def to_python(self, value: str) -> list[str]:
+            return value.split("+")
+
+        def to_url(self, value: list[str]) -> str:
+            return "+".join(value)
+
+    app.url_map.converters["list"] = ListConverter
+
+    @app.route("/tags/<list:tags>")
+    def tags(tags: list[str]) -> dict[str, list[str]]:
+        return {"tags": tags}
+
+    assert client.get("/tags/a+b").get_json() == {"tags": ["a", "b"]}
+    with app.test_request_context():
+        assert url_for("tags", tags=["x", "y"]) == "/tags/x+y"
+
+
+def test_return_value_kinds(app: Erlen, client) -> None:
+    @app.route("/bytes")
+    def as_bytes() -> bytes:
+        return b"\x00raw"
+
+    @app.route("/dict")
+    def as_dict() -> dict[str, object]:
+        return {"b": 1, "a": [1, 2]}
+
+    @app.route("/list")
+    def as_list() -> list[int]:
+        return [1, 2, 3]
+
+    @app.route("/tuple-status")
+    def tuple_status() -> tuple[str, int]:
+        return "created", 201
+
+    @app.route("/tuple-headers")
+    def tuple_headers() -> tuple[str, dict[str, str]]:
+        return "with header", {"X-Thing": "yes"}
+
+    @app.route("/tuple-all")
+    def tuple_all() -> tuple[dict[str, int], int, list[tuple[str, str]]]:
+        return {"id": 7}, 201, [("Location", "/things/7")]
+
+    @app.route("/response")
+    def as_response() -> Response:
+        return Response("teapot", 418, mimetype="text/plain")
+
+    @app.route("/stream")
+    def stream():  # type: ignore[no-untyped-def]
+        def generate():  # type: ignore[no-untyped-def]
+            yield "one "
+            yield b"two"
+
+        return generate()
+
+    @app.route("/status-string")
+    def status_string() -> tuple[str, str]:
+        return "made", "201 CREATED"
+
+    response = client.get("/bytes")
+    assert response.data == b"\x00raw"
+    response = client.get("/dict")
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.data == b'{"a":[1,2],"b":1}\n'
+    assert client.get("/list").get_json() == [1, 2, 3]
+    assert client.get("/tuple-status").status_code == 201
+    assert client.get("/tuple-headers").headers["X-Thing"] == "yes"
+    response = client.get("/tuple-all")
+    assert (response.status_code, response.location, response.get_json()) == (
+        201,
+        "/things/7",
+        {"id": 7},
+    )
+    response = client.get("/response")
+    assert (response.status_code, response.mimetype) == (418, "text/plain")
+    response = client.get("/stream")
+    assert response.data == b"one two"
+    assert "Content-Length" not in response.headers
+    response = client.get("/status-string")
+    assert response.status == "201 CREATED"
+
+
+def test_returning_none_is_a_type_error_naming_the_view(app: Erlen) -> None:
+    @app.route("/nothing")
+    def nothing() -> None:
+        return None
+
+    app.testing = True
+    with pytest.raises(TypeError, match="'nothing'"):
+        app.test_client().get("/nothing")
+
+
+def test_returning_none_answers_500_outside_testing(app: Erlen, client) -> None:
+    @app.route("/nothing")
+    def nothing() -> None:
+        return None
+
+    response = client.get("/nothing")
+    assert response.status_code == 500
+    assert b"Traceback" not in response.data
+
+
+def test_unsupported_return_type_is_a_type_error(app: Erlen) -> None:
+    @app.route("/number")
+    def number() -> int:
+        return 42
+
+    app.testing = True
+    with pytest.raises(TypeError, match="int"):
+        app.test_client().get("/number")
+
+
+def test_head_is_automatic_and_has_no_body(app: Erlen, client) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "body text"
+
+    response = client.head("/")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["Content-Length"] == "9"
+
+
+def test_options_is_automatic(app: Erlen, client) -> None:
+    @app.route("/things", methods=["GET", "POST"])
+    def things() -> str:
+        return "x"
+
+    response = client.options("/things")
+    assert response.status_code == 200
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert client.options("/nothing-here").status_code == 404
+
+
+def test_explicit_options_view_wins(app: Erlen, client) -> None:
+    @app.route("/cors", methods=["GET", "OPTIONS"])
+    def cors() -> tuple[str, int, dict[str, str]]:
+        return "", 204, {"Access-Control-Allow-Origin": "*"}
+
+    response = client.options("/cors")
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_unknown_method_answers_405(app: Erlen, client) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "x"
+
+    response = client.open("/", method="BREW")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_trailing_slash_redirect_keeps_query(app: Erlen, client) -> None:
+    @app.route("/projects/")
+    def projects() -> str:
+        return "projects"
+
+    @app.route("/about")
+    def about() -> str:
+        return "about"
+
+    response = client.get("/projects?page=2")
+    assert response.status_code == 308
+    assert response.location == "/projects/?page=2"
+    assert client.get("/projects", follow_redirects=True).text == "projects"
+    assert client.get("/about/").status_code == 404
+
+
+def test_strict_slashes_false_matches_both(app: Erlen, client) -> None:
+    @app.route("/loose", strict_slashes=False)
+    def loose() -> str:
+        return "loose"
+
+    assert client.get("/loose").text == "loose"
+    assert client.get("/loose/").text == "loose"
+
+
+def test_add_url_rule_and_endpoint_names(app: Erlen, client) -> None:
+    def show() -> str:
+        return "shown"
+
+    app.add_url_rule("/show", "custom", show)
+    assert client.get("/show").text == "shown"
+    assert app.view_functions["custom"] is show
+    with app.test_request_context():
+        assert url_for("custom") == "/show"
+
+
+def test_duplicate_endpoint_with_other_function_fails(app: Erlen) -> None:
+    @app.route("/a")
+    def view() -> str:
+        return "a"
+
+    def other() -> str:
+        return "b"
+
+    with pytest.raises(AssertionError, match="overwriting"):
+        app.add_url_rule("/b", "view", other)
+
+
+def test_endpoint_decorator(app: Erlen, client) -> None:
+    app.add_url_rule("/late", "late")
+
+    @app.endpoint("late")
+    def late() -> str:
+        return "late view"
+
+    assert client.get("/late").text == "late view"
+
+
+def test_url_for_builds_paths_query_and_external(app: Erlen) -> None:
+    @app.route("/user/<username>")
+    def profile(username: str) -> str:
+        return username
+
+    with app.test_request_context("/", base_url="http://example.com/"):
+        assert url_for("profile", username="John Doe") == "/user/John%20Doe"
+        assert url_for("profile", username="a", page=2, tag=["x", "y"]) == (
+            "/user/a?page=2&tag=x&tag=y"
+        )
+        assert url_for("profile", username="a", _external=True) == "http://example.com/user/a"
+        assert url_for("profile", username="a", _anchor="top") == "/user/a#top"
+        with pytest.raises(BuildError, match="username"):
+            url_for("profile")
+        with pytest.raises(BuildError, match="nope"):
+            url_for("nope")
+
+
+def test_url_for_outside_request_needs_server_name(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return ""
+
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="SERVER_NAME"):
+            url_for("index")
+        assert url_for("index", _external=False) == "/"
+    app.config["SERVER_NAME"] = "example.org"
+    with app.app_context():
+        assert url_for("index") == "http://example.org/"
+
+
+def test_before_request_can_answer_and_after_request_can_edit(app: Erlen, client) -> None:
+    calls: list[str] = []
+
+    @app.before_request
+    def gate() -> str | None:
+        calls.append("before")
+        if request.args.get("blocked"):
+            return "blocked by hook"
+        return None
+
+    @app.after_request
+    def add_header(response: Response) -> Response:
+        calls.append("after")
+        response.headers["X-After"] = "1"
+        return response
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        calls.append(f"teardown {error}")
+
+    @app.route("/")
+    def index() -> str:
+        calls.append("view")
+        return "view"
+
+    response = client.get("/")
+    assert (response.text, response.headers["X-After"]) == ("view", "1")
+    assert calls == ["before", "view", "after", "teardown None"]
+    calls.clear()
+    assert client.get("/?blocked=1").text == "blocked by hook"
+    assert calls == ["before", "after", "teardown None"]
+
+
+def test_after_request_hooks_run_in_reverse_order(app: Erlen, client) -> None:
+    order: list[int] = []
+
+    @app.after_request
+    def first(response: Response) -> Response:
+        order.append(1)
+        return response
+
+    @app.after_request
+    def second(response: Response) -> Response:
+        order.append(2)
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        return ""
+
+    client.get("/")
+    assert order == [2, 1]
+
+
+def test_hooks_run_for_404_too(app: Erlen, client) -> None:
+    seen: list[str | None] = []
+
+    @app.before_request
+    def record() -> None:
+        seen.append(request.endpoint)
+
+    assert client.get("/missing").status_code == 404
+    assert seen == [None]
+
+
+def test_g_is_per_request(app: Erlen, client) -> None:
+    @app.before_request
+    def load() -> None:
+        g.user = request.args.get("user", "anonymous")
+
+    @app.route("/")
+    def index() -> str:
+        return g.user
+
+    assert client.get("/?user=alice").text == "alice"
+    assert client.get("/").text == "anonymous"
+
+
+def test_after_this_request(app: Erlen, client) -> None:
+    from erlen import after_this_request
+
+    @app.route("/")
+    def index() -> str:
+        @after_this_request
+        def add_cookie(response: Response) -> Response:
+            response.set_cookie("seen", "yes")
+            return response
+
+        return "ok"
+
+    assert "seen=yes" in client.get("/").headers["Set-Cookie"]
+
+
+def test_url_value_preprocessor_and_defaults(app: Erlen, client) -> None:
+    @app.url_value_preprocessor
+    def pull_lang(endpoint: str | None, values: dict[str, object] | None) -> None:
+        g.lang = values.pop("lang") if values else None
+
+    @app.url_defaults
+    def add_lang(endpoint: str, values: dict[str, object]) -> None:
+        values.setdefault("lang", g.get("lang", "en"))
+
+    @app.route("/<lang>/about")
+    def about() -> str:
+        return f"{g.lang} {url_for('about')}"
+
+    assert client.get("/de/about").text == "de /de/about"
+
+
+def test_make_response_and_jsonify(app: Erlen, client) -> None:
+    @app.route("/made")
+    def made() -> Response:
+        response = make_response("body", 202, {"X-A": "b"})
+        response.set_cookie("k", "v", httponly=True, samesite="Lax")
+        return response
+
+    @app.route("/json")
+    def as_json() -> Response:
+        return jsonify(name="erlen", fast=True)
+
+    @app.route("/json-list")
+    def as_json_list() -> Response:
+        return jsonify(1, 2)
+
+    response = client.get("/made")
+    assert (response.status_code, response.headers["X-A"]) == (202, "b")
+    cookie = response.headers["Set-Cookie"]
+    assert "k=v" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/json").get_json() == {"fast": True, "name": "erlen"}
+    assert client.get("/json-list").get_json() == [1, 2]
+
+
+def test_abort_with_custom_description(app: Erlen, client) -> None:
+    @app.route("/admin")
+    def admin() -> str:
+        abort(403, "Admins only.")
+
+    response = client.get("/admin", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.get_json() == {
+        "error": {"status": 403, "title": "Forbidden", "detail": "Admins only."}
+    }
+
+
+def test_config_limits_are_applied_after_change(app: Erlen, client) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    assert client.post("/upload", data=b"x" * 100).text == "100"
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    assert client.post("/upload", data=b"x" * 100).status_code == 413
+
+
+def test_view_functions_and_url_map_listing(app: Erlen) -> None:
+    @app.route("/")
+    def index() -> str:
+        return ""
+
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == {"index", "static"}
+    assert "index" in app.view_functions
+
+
+def test_app_without_static_folder_has_no_static_route() -> None:
+    app = Erlen("nostatic", static_folder=None)
+    assert [rule.endpoint for rule in app.url_map.iter_rules()] == []
+
+
+def test_static_url_path_follows_renamed_folder() -> None:
+    app = Erlen("renamed", static_folder="assets")
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    assert rules["static"] == "/assets/<path:filename>"
+    app = Erlen("renamed", static_folder="assets", static_url_path="/s")
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    assert rules["static"] == "/s/<path:filename>"

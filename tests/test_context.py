@@ -1,0 +1,95 @@
+"""Contexts: request/g/current_app proxies, isolation between threads, streaming helpers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from erlen import (
+    Erlen,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    stream_with_context,
+)
+
+
+def test_app_context_gives_current_app_and_g(app: Erlen) -> None:
+    assert not has_app_context()
+    with app.app_context():
+        assert has_app_context() and not has_request_context()
+        assert current_app.name == "testapp"
+        g.value = 1
+        assert g.get("value") == 1 and "value" in g
+        assert g.pop("value") == 1
+    with pytest.raises(RuntimeError, match="application context"):
+        current_app.name  # noqa: B018
+
+
+def test_teardown_appcontext_runs(app: Erlen, client) -> None:
+    seen: list[object] = []
+    app.teardown_appcontext(seen.append)
+
+    @app.route("/")
+    def index() -> str:
+        return ""
+
+    client.get("/")
+    assert seen == [None]
+
+
+def test_requests_in_threads_are_isolated(app: Erlen) -> None:
+    barrier = threading.Barrier(8)
+
+    @app.route("/<name>")
+    def echo(name: str) -> str:
+        g.name = name
+        barrier.wait(timeout=5)
+        return f"{request.path} {g.name}"
+
+    results: dict[str, str] = {}
+
+    def worker(index: int) -> None:
+        results[str(index)] = app.test_client().get(f"/n{index}").text
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {str(index): f"/n{index} n{index}" for index in range(8)}
+
+
+def test_stream_with_context_keeps_request(app: Erlen, client) -> None:
+    @app.route("/stream")
+    def stream():  # type: ignore[no-untyped-def]
+        @stream_with_context
+        def generate():  # type: ignore[no-untyped-def]
+            yield "hello "
+            yield request.args["name"]
+
+        return generate()
+
+    assert client.get("/stream?name=erlen").text == "hello erlen"
+
+
+def test_copy_current_request_context_in_thread(app: Erlen, client) -> None:
+    seen: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            seen.append(request.path)
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return "ok"
+
+    client.get("/")
+    assert seen == ["/"]

@@ -1,0 +1,226 @@
+"""HTTP errors: error objects by Accept, handlers, 500s, and debug pages."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from erlen import Erlen, abort, request
+from erlen.errors import (
+    BadRequest,
+    Conflict,
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    UnprocessableEntity,
+    default_exceptions,
+)
+
+
+def test_404_is_html_by_default(client) -> None:
+    response = client.get("/nope")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert b"<h1>Not Found</h1>" in response.data
+
+
+def test_404_is_json_when_client_prefers_json(client) -> None:
+    response = client.get("/nope", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json() == {
+        "error": {
+            "status": 404,
+            "title": "Not Found",
+            "detail": "The requested URL was not found on the server.",
+        }
+    }
+
+
+def test_error_is_json_when_client_sent_json(app: Erlen, client) -> None:
+    response = client.post("/nope", json={"a": 1})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404
+
+
+def test_html_error_page_escapes_description(app: Erlen, client) -> None:
+    @app.route("/x")
+    def view() -> str:
+        abort(400, "<script>alert(1)</script>")
+
+    response = client.get("/x")
+    assert b"<script>" not in response.data
+    assert b"&lt;script&gt;" in response.data
+
+
+@pytest.mark.parametrize("code", sorted(default_exceptions))
+def test_abort_every_known_status(app: Erlen, client, code: int) -> None:
+    @app.route("/abort")
+    def view() -> str:
+        abort(code)
+
+    response = client.get("/abort", headers={"Accept": "application/json"})
+    assert response.status_code == code
+    assert response.get_json()["error"]["status"] == code
+
+
+def test_abort_unknown_status_is_a_programming_error() -> None:
+    with pytest.raises(LookupError):
+        abort(299)
+
+
+def test_abort_with_response(app: Erlen, client) -> None:
+    from erlen import Response
+
+    @app.route("/x")
+    def view() -> str:
+        abort(Response("custom", 402))
+
+    response = client.get("/x")
+    assert (response.status_code, response.text) == (402, "custom")
+
+
+def test_errorhandler_by_code(app: Erlen, client) -> None:
+    @app.errorhandler(404)
+    def not_found(error: HTTPException) -> tuple[str, int]:
+        return f"custom {error.code} for {request.path}", 404
+
+    response = client.get("/missing")
+    assert (response.status_code, response.text) == (404, "custom 404 for /missing")
+
+
+def test_errorhandler_by_exception_class_and_mro(app: Erlen, client) -> None:
+    class AppError(Exception):
+        pass
+
+    class PaymentError(AppError):
+        pass
+
+    @app.errorhandler(AppError)
+    def app_error(error: AppError) -> tuple[dict[str, str], int]:
+        return {"kind": type(error).__name__}, 402
+
+    @app.route("/pay")
+    def pay() -> str:
+        raise PaymentError()
+
+    response = client.get("/pay")
+    assert (response.status_code, response.get_json()) == (402, {"kind": "PaymentError"})
+
+
+def test_errorhandler_for_http_exception_base_class(app: Erlen, client) -> None:
+    @app.errorhandler(HTTPException)
+    def any_http(error: HTTPException) -> tuple[str, int]:
+        return f"handled {error.code}", error.code
+
+    assert client.get("/missing").text == "handled 404"
+
+
+def test_specific_code_handler_beats_generic(app: Erlen, client) -> None:
+    @app.errorhandler(HTTPException)
+    def generic(error: HTTPException) -> tuple[str, int]:
+        return "generic", error.code
+
+    @app.errorhandler(NotFound)
+    def specific(error: HTTPException) -> tuple[str, int]:
+        return "specific", 404
+
+    assert client.get("/missing").text == "specific"
+
+
+def test_register_error_handler_rejects_bad_input(app: Erlen) -> None:
+    with pytest.raises(ValueError):
+        app.register_error_handler(299, lambda e: "")
+    with pytest.raises(TypeError):
+        app.register_error_handler("404", lambda e: "")  # type: ignore[arg-type]
+
+
+def test_unhandled_exception_is_logged_and_500_without_internals(
+    app: Erlen, client, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert b"secret internals" not in response.data
+    assert b"Traceback" not in response.data
+    assert any(
+        "secret internals" in (record.exc_text or "") or record.exc_info
+        for record in caplog.records
+    )
+    json_response = client.get("/boom", headers={"Accept": "application/json"})
+    assert json_response.get_json()["error"]["status"] == 500
+
+
+def test_500_handler_gets_original_exception(app: Erlen, client) -> None:
+    @app.errorhandler(500)
+    def server_error(error: HTTPException) -> tuple[str, int]:
+        original = getattr(error, "original_exception", None)
+        return f"sorry: {type(original).__name__}", 500
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("x")
+
+    assert client.get("/boom").text == "sorry: ValueError"
+
+
+def test_debug_mode_shows_traceback(app: Erlen, client) -> None:
+    app.debug = True
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("visible in debug")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert b"visible in debug" in response.data
+    assert b"Traceback" in response.data
+
+
+def test_testing_mode_propagates(app: Erlen) -> None:
+    app.testing = True
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("propagated")
+
+    with pytest.raises(RuntimeError, match="propagated"):
+        app.test_client().get("/boom")
+
+
+def test_http_exceptions_still_answer_in_testing_mode(app: Erlen) -> None:
+    app.testing = True
+    assert app.test_client().get("/missing").status_code == 404
+
+
+def test_error_in_after_request_answers_500(app: Erlen, client) -> None:
+    @app.after_request
+    def broken(response):  # type: ignore[no-untyped-def]
+        raise RuntimeError("after hook failed")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    assert client.get("/").status_code == 500
+
+
+def test_method_not_allowed_lists_allow_header() -> None:
+    error = MethodNotAllowed(["POST", "GET"])
+    response = error.get_response()
+    assert response.headers["Allow"] == "GET, POST"
+    assert response.status_code == 405
+
+
+def test_unprocessable_entity_lists_fields() -> None:
+    error = UnprocessableEntity(errors=[{"field": "email", "message": "invalid"}])
+    assert error.to_dict()["error"]["errors"] == [{"field": "email", "message": "invalid"}]
+
+
+def test_exception_str_and_repr() -> None:
+    assert str(Conflict("dup")) == "409 Conflict: dup"
+    assert repr(BadRequest()) == "<BadRequest '400: Bad Request'>"

@@ -1,0 +1,362 @@
+"""The request: URL parts, headers, args, form, files, JSON, cookies, limits and bad input."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from erlen import Erlen, request
+
+
+@pytest.fixture
+def echo(app: Erlen) -> Erlen:
+    @app.route("/echo", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def echo_view() -> dict[str, Any]:
+        return {
+            "method": request.method,
+            "path": request.path,
+            "full_path": request.full_path,
+            "url": request.url,
+            "base_url": request.base_url,
+            "host": request.host,
+            "scheme": request.scheme,
+            "args": request.args.to_dict(flat=False),
+            "remote_addr": request.remote_addr,
+        }
+
+    return app
+
+
+def test_url_parts(echo: Erlen) -> None:
+    data = echo.test_client().get("/echo?q=erlen&tag=a&tag=b").get_json()
+    assert data["method"] == "GET"
+    assert data["path"] == "/echo"
+    assert data["full_path"] == "/echo?q=erlen&tag=a&tag=b"
+    assert data["url"] == "http://localhost/echo?q=erlen&tag=a&tag=b"
+    assert data["base_url"] == "http://localhost/echo"
+    assert data["host"] == "localhost"
+    assert data["scheme"] == "http"
+    assert data["args"] == {"q": ["erlen"], "tag": ["a", "b"]}
+    assert data["remote_addr"] == "127.0.0.1"
+
+
+def test_args_multivalued_and_typed(app: Erlen, client) -> None:
+    @app.route("/search")
+    def search() -> dict[str, Any]:
+        return {
+            "q": request.args.get("q"),
+            "page": request.args.get("page", 1, type=int),
+            "bad": request.args.get("bad", 0, type=int),
+            "tags": request.args.getlist("tag"),
+            "plus": request.args.get("plus"),
+        }
+
+    data = client.get("/search?q=a%20b&page=3&bad=x&tag=1&tag=2&plus=c+d").get_json()
+    assert data == {"q": "a b", "page": 3, "bad": 0, "tags": ["1", "2"], "plus": "c d"}
+
+
+def test_missing_arg_key_answers_400(app: Erlen, client) -> None:
+    @app.route("/need")
+    def need() -> str:
+        return request.args["name"]
+
+    response = client.get("/need", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "name" in response.get_json()["error"]["detail"]
+
+
+def test_headers_are_case_insensitive(app: Erlen, client) -> None:
+    @app.route("/h")
+    def headers() -> dict[str, Any]:
+        return {
+            "lower": request.headers.get("x-custom"),
+            "upper": request.headers["X-CUSTOM"],
+            "has": "X-Custom" in request.headers,
+            "ua": request.user_agent,
+        }
+
+    data = client.get("/h", headers={"X-Custom": "v", "User-Agent": "test-agent"}).get_json()
+    assert data == {"lower": "v", "upper": "v", "has": True, "ua": "test-agent"}
+
+
+def test_form_urlencoded(app: Erlen, client) -> None:
+    @app.post("/form")
+    def form() -> dict[str, Any]:
+        return {"name": request.form["name"], "tags": request.form.getlist("tag")}
+
+    response = client.post("/form", data={"name": "Zoë", "tag": ["a", "b"]})
+    assert response.get_json() == {"name": "Zoë", "tags": ["a", "b"]}
+
+
+def test_multipart_upload(app: Erlen, client, tmp_path) -> None:
+    @app.post("/upload")
+    def upload() -> dict[str, Any]:
+        uploaded = request.files["file"]
+        target = tmp_path / "saved.bin"
+        uploaded.save(str(target))
+        return {
+            "title": request.form["title"],
+            "filename": uploaded.filename,
+            "mimetype": uploaded.mimetype,
+            "size": target.stat().st_size,
+        }
+
+    payload = b"\x00\x01binary" * 1000
+    response = client.post(
+        "/upload",
+        data={"title": "report", "file": (io.BytesIO(payload), "report.pdf", "application/pdf")},
+    )
+    assert response.get_json() == {
+        "title": "report",
+        "filename": "report.pdf",
+        "mimetype": "application/pdf",
+        "size": len(payload),
+    }
+
+
+def test_large_upload_is_spooled_to_disk(app: Erlen, client) -> None:
+    @app.post("/upload")
+    def upload() -> dict[str, Any]:
+        stream = request.files["file"].stream
+        return {"rolled": bool(getattr(stream, "_rolled", True))}
+
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1024
+    payload = io.BytesIO(b"x" * 50_000)
+    response = client.post("/upload", data={"file": (payload, "big.bin")})
+    assert response.get_json() == {"rolled": True}
+
+
+def test_json_body(app: Erlen, client) -> None:
+    @app.post("/items")
+    def create() -> tuple[dict[str, Any], int]:
+        data = request.get_json()
+        return {"received": data, "is_json": request.is_json}, 201
+
+    response = client.post("/items", json={"name": "widget", "price": 9.5})
+    assert response.status_code == 201
+    assert response.get_json() == {"received": {"name": "widget", "price": 9.5}, "is_json": True}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b'{"broken": ', "application/json", 400),
+        (b"\xff\xfe{}", "application/json", 400),
+        (b"", "application/json", 400),
+        (b'{"a": 1}', "text/plain", 415),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400),
+        (b"[" * 65 + b"]" * 65, "application/json", 400),
+    ],
+    ids=["malformed", "invalid-utf8", "empty", "wrong-type", "deep-100k", "deep-65"],
+)
+def test_bad_json_answers_4xx_with_error_object(
+    app: Erlen, client, body: bytes, content_type: str, status: int
+) -> None:
+    @app.post("/items")
+    def create() -> dict[str, Any]:
+        return {"got": request.get_json()}
+
+    response = client.post(
+        "/items", data=body, content_type=content_type, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["status"] == status
+    assert "Traceback" not in error["detail"]
+
+
+def test_json_nested_within_limit_is_accepted(app: Erlen, client) -> None:
+    @app.post("/deep")
+    def deep() -> str:
+        return "ok" if request.get_json() is not None else "none"
+
+    body = b"[" * 60 + b"]" * 60
+    response = client.post("/deep", data=body, content_type="application/json")
+    assert response.text == "ok"
+
+
+def test_get_json_silent_and_force(app: Erlen, client) -> None:
+    @app.post("/silent")
+    def silent() -> dict[str, Any]:
+        return {
+            "silent": request.get_json(silent=True),
+            "forced": request.get_json(force=True, silent=True),
+        }
+
+    response = client.post("/silent", data=b'{"a": 1}', content_type="text/plain")
+    assert response.get_json() == {"silent": None, "forced": {"a": 1}}
+
+
+def test_data_and_get_data(app: Erlen, client) -> None:
+    @app.post("/raw")
+    def raw() -> dict[str, Any]:
+        return {"data": request.data.decode(), "text": request.get_data(as_text=True)}
+
+    response = client.post("/raw", data=b"plain body", content_type="text/plain")
+    assert response.get_json() == {"data": "plain body", "text": "plain body"}
+
+
+def test_cookies(app: Erlen, client) -> None:
+    @app.route("/c")
+    def cookies() -> dict[str, Any]:
+        return dict(request.cookies)
+
+    response = client.get("/c", headers={"Cookie": 'a=1; b="quoted value"; bad; c=3=4'})
+    assert response.get_json() == {"a": "1", "b": "quoted value", "c": "3=4"}
+
+
+def test_content_type_properties(app: Erlen, client) -> None:
+    @app.post("/ct")
+    def ct() -> dict[str, Any]:
+        return {
+            "content_type": request.content_type,
+            "mimetype": request.mimetype,
+            "params": request.mimetype_params,
+            "length": request.content_length,
+        }
+
+    response = client.post("/ct", data=b"abc", content_type="Text/Plain; Charset=UTF-8")
+    assert response.get_json() == {
+        "content_type": "Text/Plain; Charset=UTF-8",
+        "mimetype": "text/plain",
+        "params": {"charset": "UTF-8"},
+        "length": 3,
+    }
+
+
+def test_accept_best_match(app: Erlen, client) -> None:
+    @app.route("/neg")
+    def negotiate() -> str:
+        return str(request.accept_best_match(["text/html", "application/json"]))
+
+    headers = {"Accept": "application/json;q=0.9, text/html;q=0.5"}
+    assert client.get("/neg", headers=headers).text == "application/json"
+    assert client.get("/neg", headers={"Accept": "*/*"}).text == "text/html"
+
+
+def test_body_over_max_content_length_is_413(app: Erlen, client) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/upload", data=b"x" * 1001, headers={"Accept": "application/json"})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["status"] == 413
+    assert client.post("/upload", data=b"x" * 1000).text == "1000"
+
+
+def test_chunked_body_over_limit_is_413(app: Erlen) -> None:
+    """A body without Content-Length (de-chunked by the server) is limited while it streams."""
+
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    client = app.test_client()
+    overrides = {
+        "wsgi.input_terminated": True,
+        "wsgi.input": io.BytesIO(b"y" * 5000),
+        "CONTENT_LENGTH": "",
+    }
+    assert client.post("/upload", environ_overrides=overrides).status_code == 413
+    overrides["wsgi.input"] = io.BytesIO(b"y" * 500)
+    assert client.post("/upload", environ_overrides=overrides).text == "500"
+
+
+def test_form_over_memory_limit_is_413(app: Erlen, client) -> None:
+    @app.post("/form")
+    def form() -> str:
+        return str(len(request.form))
+
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100
+    response = client.post("/form", data={"field": "x" * 200})
+    assert response.status_code == 413
+
+
+def test_too_many_form_parts_is_413(app: Erlen, client) -> None:
+    @app.post("/form")
+    def form() -> str:
+        return str(len(request.form))
+
+    app.config["MAX_FORM_PARTS"] = 10
+    response = client.post(
+        "/form",
+        data="&".join(f"f{i}=1" for i in range(50)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+
+
+def test_too_many_query_parameters_is_400(app: Erlen, client) -> None:
+    @app.route("/q")
+    def query() -> str:
+        return str(len(request.args))
+
+    many = "&".join(f"p{i}=1" for i in range(100_000))
+    response = client.get(f"/q?{many}", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+
+
+def test_broken_multipart_is_400(app: Erlen, client) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.files))
+
+    body = b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated'
+    response = client.post("/upload", data=body, content_type="multipart/form-data; boundary=xyz")
+    assert response.status_code == 400
+    response = client.post("/upload", data=b"x", content_type="multipart/form-data")
+    assert response.status_code == 400
+
+
+def test_invalid_content_length_is_400(app: Erlen, client) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return "ok"
+
+    response = client.post("/upload", environ_overrides={"CONTENT_LENGTH": "-5"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "raw_path", ["/caf\xc3", "/a\x00b", "/\xff\xfe"], ids=["truncated-utf8", "nul", "invalid"]
+)
+def test_invalid_path_bytes_answer_400(app: Erlen, client, raw_path: str) -> None:
+    @app.route("/<name>")
+    def name(name: str) -> str:
+        return name
+
+    response = client.get(
+        "/", environ_overrides={"PATH_INFO": raw_path}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["status"] == 400
+
+
+def test_invalid_percent_encoding_in_query_is_kept_literally(app: Erlen, client) -> None:
+    @app.route("/q")
+    def query() -> dict[str, Any]:
+        return request.args.to_dict()
+
+    response = client.get("/q", query_string="a=%zz&b=%ff&c=%E2%82%AC")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["a"] == "%zz"
+    assert data["c"] == "€"
+    assert data["b"] == "\ufffd"
+
+
+def test_request_outside_context_raises_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="request context"):
+        request.method  # noqa: B018
+
+
+def test_test_request_context(app: Erlen) -> None:
+    with app.test_request_context("/x?y=1", method="POST", json={"a": 1}):
+        assert request.path == "/x"
+        assert request.args["y"] == "1"
+        assert request.get_json() == {"a": 1}

@@ -1,0 +1,140 @@
+"""Signed-cookie sessions and flashing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from erlen import Erlen, flash, get_flashed_messages, session
+
+
+@pytest.fixture
+def counter(app: Erlen) -> Erlen:
+    @app.route("/count")
+    def count() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.route("/read")
+    def read() -> str:
+        return str(session.get("n"))
+
+    @app.route("/logout")
+    def logout() -> str:
+        session.clear()
+        return "bye"
+
+    return app
+
+
+def test_session_persists_across_requests(counter: Erlen) -> None:
+    client = counter.test_client()
+    assert [client.get("/count").text for _ in range(3)] == ["1", "2", "3"]
+    assert client.get("/read").text == "3"
+
+
+def test_cookie_flags_by_default(counter: Erlen) -> None:
+    cookie = counter.test_client().get("/count").headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie
+    https = counter.test_client().get("/count", base_url="https://localhost/")
+    assert "Secure" in https.headers["Set-Cookie"]
+
+
+def test_cookie_written_only_when_changed(counter: Erlen) -> None:
+    client = counter.test_client()
+    client.get("/count")
+    response = client.get("/read")
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Vary"] == "Cookie"
+
+
+def test_tampered_cookie_gives_empty_session(counter: Erlen) -> None:
+    client = counter.test_client()
+    value = client.get("/count").headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    tampered = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
+    client.set_cookie("session", tampered)
+    assert client.get("/read").text == "None"
+
+
+def test_key_rotation_with_fallbacks(counter: Erlen) -> None:
+    client = counter.test_client()
+    client.get("/count")
+    counter.config["SECRET_KEY_FALLBACKS"] = ["test secret key"]
+    counter.config["SECRET_KEY"] = "new key"
+    assert client.get("/read").text == "1"
+    counter.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/read").text == "None"
+
+
+def test_expired_permanent_session_is_empty(app: Erlen) -> None:
+    @app.route("/login")
+    def login() -> str:
+        session.permanent = True
+        session["user"] = "ada"
+        return "in"
+
+    @app.route("/me")
+    def me() -> str:
+        return str(session.get("user"))
+
+    client = app.test_client()
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "Expires=" in cookie
+    assert client.get("/me").text == "ada"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=-1)
+    assert client.get("/me").text == "None"
+
+
+def test_clearing_session_deletes_cookie(counter: Erlen) -> None:
+    client = counter.test_client()
+    client.get("/count")
+    cookie = client.get("/logout").headers["Set-Cookie"]
+    assert "Max-Age=0" in cookie or "Expires=Thu, 01 Jan 1970" in cookie
+    assert client.get("/read").text == "None"
+
+
+def test_writing_session_without_secret_key_is_a_clear_error() -> None:
+    app = Erlen("nokey")
+    app.testing = True
+
+    @app.route("/")
+    def index() -> str:
+        session["x"] = 1
+        return ""
+
+    @app.route("/read")
+    def read() -> str:
+        return str(session.get("x"))
+
+    client = app.test_client()
+    assert client.get("/read").text == "None"
+    with pytest.raises(RuntimeError, match="secret key"):
+        client.get("/")
+
+
+def test_flash_messages_with_categories(app: Erlen) -> None:
+    @app.route("/act")
+    def act() -> str:
+        flash("Saved.")
+        flash("Careful!", "warning")
+        return "done"
+
+    @app.route("/show")
+    def show() -> dict[str, object]:
+        return {
+            "all": get_flashed_messages(),
+            "warnings": get_flashed_messages(category_filter=["warning"]),
+            "pairs": get_flashed_messages(with_categories=True),
+        }
+
+    client = app.test_client()
+    client.get("/act")
+    assert client.get("/show").get_json() == {
+        "all": ["Saved.", "Careful!"],
+        "warnings": ["Careful!"],
+        "pairs": [["message", "Saved."], ["warning", "Careful!"]],
+    }
+    assert client.get("/show").get_json()["all"] == []
