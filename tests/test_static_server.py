@@ -48,6 +48,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield LiveServer(int(server.effective_port), payload)  # type: ignore[union-attr]
     finally:
         server.close()
+        server.task_dispatcher.shutdown()  # let worker threads finish, closing their files
         thread.join(timeout=5)
 
 

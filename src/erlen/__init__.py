@@ -45,7 +45,12 @@ if TYPE_CHECKING:
     from .blueprints import Blueprint
     from .sessions import flash, get_flashed_messages
     from .static import send_file, send_from_directory
-    from .templating import render_template, render_template_string, stream_template
+    from .templating import (
+        render_template,
+        render_template_string,
+        stream_template,
+        stream_template_string,
+    )
 
 __version__ = "0.1.0"
 
@@ -78,6 +83,7 @@ __all__ = [
     "send_from_directory",
     "session",
     "stream_template",
+    "stream_template_string",
     "stream_with_context",
     "url_for",
 ]
@@ -92,6 +98,7 @@ _LAZY = {
     "render_template": "templating",
     "render_template_string": "templating",
     "stream_template": "templating",
+    "stream_template_string": "templating",
 }
 
 

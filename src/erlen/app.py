@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .config import DEFAULT_CONFIG, Config
 from .context import Context, Namespace, _cv_context
+from .context import request as current_request
 from .errors import (
     BadRequest,
     HTTPException,
@@ -29,6 +30,8 @@ from .request import Limits, Request
 from .response import Response
 from .routing import BaseConverter, Router, Rule
 from .scaffold import Scaffold
+from .urls import build_url
+from .wsgi import handle_wsgi
 
 if TYPE_CHECKING:
     from .blueprints import Blueprint
@@ -387,8 +390,6 @@ class Erlen(Scaffold):
     def dispatch_request(self, request: Request | None = None) -> Any:
         """Call the matched view with the URL's values; raise the routing error if none matched."""
         if request is None:
-            from .context import request as current_request
-
             request = current_request
         if request.routing_exception is not None:
             exc = request.routing_exception
@@ -427,8 +428,6 @@ class Erlen(Scaffold):
     def preprocess_request(self, request: Request | None = None) -> Any:
         """Run URL value preprocessors and before-request hooks; a non-None result ends here."""
         if request is None:
-            from .context import request as current_request
-
             request = current_request
         endpoint = request.endpoint
         for func in self._scoped(endpoint, "url_value_preprocessors"):
@@ -447,7 +446,7 @@ class Erlen(Scaffold):
             if self._should_propagate():
                 raise
             self.log_exception(exc)
-            return InternalServerError().get_response(self._wants_json(ctx.request))
+            return self._error_response(InternalServerError(), self._wants_json(ctx.request))
 
     def process_response(self, ctx: Context, response: Response) -> Response:
         for func in reversed(ctx.after_request_functions):
@@ -516,8 +515,15 @@ class Erlen(Scaffold):
         blueprints = request.blueprints if request is not None else []
         handler = self._find_error_handler(exc, blueprints)
         if handler is None:
-            return exc.get_response(self._wants_json(request))
+            return self._error_response(exc, self._wants_json(request))
         return handler(exc)
+
+    def _error_response(self, exc: HTTPException, as_json: bool) -> Response:
+        """The error object for ``exc``, built with the app's response class."""
+        if exc.response is not None or type(exc).get_response is not HTTPException.get_response:
+            return exc.get_response(as_json)
+        body, content_type = exc.get_body(as_json)
+        return self.response_class(body, exc.code, exc.headers or None, content_type=content_type)
 
     def handle_user_exception(self, exc: Exception) -> Any:
         """Route an exception from a view or hook to its handler; unhandled ones answer 500."""
@@ -553,7 +559,7 @@ class Erlen(Scaffold):
             from .debug import traceback_response
 
             return traceback_response(exc, request)
-        return server_error.get_response(self._wants_json(request))
+        return self._error_response(server_error, self._wants_json(request))
 
     def log_exception(self, exc: BaseException) -> None:
         ctx = _cv_context.get()
@@ -647,8 +653,6 @@ class Erlen(Scaffold):
         **values: Any,
     ) -> str:
         """The URL of ``endpoint`` with ``values``; see :func:`erlen.url_for`."""
-        from .urls import build_url
-
         return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
@@ -689,8 +693,6 @@ class Erlen(Scaffold):
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI application; wrap this (not the app) with WSGI middleware."""
-        from .wsgi import handle_wsgi
-
         return handle_wsgi(self, environ, start_response)
 
     def __call__(

@@ -471,6 +471,17 @@ class Headers(_HeaderReader):
         elif defaults is not None:
             self.extend(defaults)
 
+    @classmethod
+    def _from_checked(cls, items: list[tuple[str, str]]) -> Headers:
+        """Headers over ``items`` as given, without validation or copying.
+
+        PERF: for pairs the framework built itself from checked parts (a response's own
+        Content-Type and Content-Length); anything from users goes through the checks.
+        """
+        headers = cls.__new__(cls)
+        headers._items = items
+        return headers
+
     # -- reading ---------------------------------------------------------------------------
 
     def _first(self, name: str) -> str | None:

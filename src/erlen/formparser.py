@@ -86,7 +86,10 @@ def _parse_multipart(
                         if event.filename is None:
                             current_field, current_file = bytearray(), None
                         else:
-                            headers = Headers(event.headerlist)
+                            try:
+                                headers = Headers(event.headerlist)
+                            except ValueError:
+                                raise BadRequest("A multipart part has a malformed header.")
                             current_file = FileStorage(
                                 tempfile.SpooledTemporaryFile(max_size=spool_size),  # noqa: SIM115
                                 filename=event.filename,

@@ -15,6 +15,8 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from .context import _lookup_context, get_context
+
 if TYPE_CHECKING:
     from .app import Erlen
     from .response import Response
@@ -69,6 +71,10 @@ class DefaultJSONProvider(JSONProvider):
     sort_keys = True
     compact: bool | None = None
 
+    def __init__(self, app: Erlen) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple[bool, bool, bool], _json.JSONEncoder] = {}
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", _default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
@@ -78,28 +84,36 @@ class DefaultJSONProvider(JSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return _json.loads(s, **kwargs)
 
+    def _encoder(self) -> _json.JSONEncoder:
+        """The encoder for the current settings, built once per combination of them.
+
+        PERF: ``json.dumps`` with any non-default option builds a new encoder on every call;
+        reusing one saves about a microsecond per JSON response.
+        """
+        compact = self.compact if self.compact is not None else not self._app.debug
+        key = (self.ensure_ascii, self.sort_keys, compact)
+        encoder = self._encoders.get(key)
+        if encoder is None:
+            encoder = _json.JSONEncoder(
+                default=_default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                separators=(",", ":") if compact else None,
+                indent=None if compact else 2,
+            )
+            self._encoders[key] = encoder
+        return encoder
+
     def response(self, *args: Any, **kwargs: Any) -> Response:
         if args and kwargs:
             raise TypeError("jsonify() takes either positional or keyword arguments, not both")
         obj: Any = kwargs if not args else args[0] if len(args) == 1 else list(args)
-        compact = self.compact if self.compact is not None else not self._app.debug
-        if compact:
-            text = _json.dumps(
-                obj, default=_default, ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
-                separators=(",", ":"),
-            )  # fmt: skip
-        else:
-            text = _json.dumps(
-                obj, default=_default, ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
-                indent=2,
-            )  # fmt: skip
+        text = self._encoder().encode(obj)
         return self._app.response_class(text + "\n", mimetype=self.mimetype)
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise ``obj`` with the current app's provider (the defaults outside an app)."""
-    from .context import get_context
-
     ctx = get_context()
     if ctx is not None:
         return ctx.app.json.dumps(obj, **kwargs)
@@ -109,8 +123,6 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse JSON with the current app's provider (the standard library outside an app)."""
-    from .context import get_context
-
     ctx = get_context()
     if ctx is not None:
         return ctx.app.json.loads(s, **kwargs)
@@ -119,6 +131,4 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response: ``jsonify(user)``, ``jsonify(a, b)`` (a list) or ``jsonify(id=1)``."""
-    from .context import _lookup_context
-
     return _lookup_context("jsonify").app.json.response(*args, **kwargs)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import http
@@ -216,7 +217,8 @@ class Request:
     @property
     def base_url(self) -> str:
         """The URL without the query string."""
-        return f"{self.scheme}://{self.host}{http.url_quote(self.root_path + self.path)}"
+        path = quote(self.root_path + self.path, safe="/:@!$&'()*+,;=")
+        return f"{self.scheme}://{self.host}{path}"
 
     @property
     def url(self) -> str:

@@ -8,6 +8,7 @@ or ASGI.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -55,22 +56,37 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] = []
         self._reason: str | None = None
+        self.response: Iterable[bytes] | Iterable[str]
         if status is None:
             self.status_code = self.default_status
         else:
             self.status = status
+        if headers is None and content_type is None:
+            # PERF: the common case, a body and maybe a mimetype, builds its headers directly.
+            content_type = _content_type_for(mimetype or self.default_mimetype, self.charset)
+            items = [("Content-Type", content_type)] if content_type else []
+            if isinstance(response, str):
+                data = response.encode(self.charset)
+            elif isinstance(response, (bytes, bytearray)):
+                data = bytes(response)
+            else:
+                self.headers = Headers._from_checked(items)
+                self.response = [] if response is None else response
+                return
+            self.response = [data]
+            items.append(("Content-Length", str(len(data))))
+            self.headers = Headers._from_checked(items)
+            return
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         if content_type is None:
             if mimetype is None and "content-type" not in self.headers:
                 mimetype = self.default_mimetype
-            if mimetype is not None:
-                content_type = _with_charset(mimetype, self.charset)
+            content_type = _content_type_for(mimetype, self.charset)
         if content_type is not None:
             self.headers["Content-Type"] = content_type
-        self.direct_passthrough = direct_passthrough
-        self._on_close: list[Callable[[], Any]] = []
-        self.response: Iterable[bytes] | Iterable[str]
         if response is None:
             self.response = []
         elif isinstance(response, (str, bytes, bytearray)):
@@ -265,6 +281,21 @@ class Response:
         finally:
             for func in self._on_close:
                 func()
+
+
+@functools.lru_cache(maxsize=64)
+def _content_type_for(mimetype: str | None, charset: str) -> str | None:
+    """The Content-Type for a mimetype, with the charset for text types; checked and memoised.
+
+    PERF: a response's content type is almost always one of a handful of values, so the check
+    and the string building happen once per value, not once per response.
+    """
+    if mimetype is None:
+        return None
+    content_type = _with_charset(mimetype, charset)
+    if any(char in content_type for char in "\r\n\0"):
+        raise ValueError(f"invalid mimetype {mimetype!r}: it contains CR, LF or NUL")
+    return content_type
 
 
 def _with_charset(mimetype: str, charset: str) -> str:

@@ -233,7 +233,8 @@ class Rule:
 
     __slots__ = (
         "rule", "endpoint", "methods", "strict_slashes", "defaults", "websocket", "host",
-        "arguments", "is_static", "_regex", "_converters", "_parts", "_sort_key", "_first",
+        "arguments", "is_static", "_regex", "_converters", "_to_python", "_parts", "_sort_key",
+        "_first",
     )  # fmt: skip
 
     def __init__(
@@ -261,6 +262,7 @@ class Rule:
         self.is_static = "<" not in rule
         self._regex: re.Pattern[str] | None = None
         self._converters: dict[str, BaseConverter] = {}
+        self._to_python: tuple[tuple[str, BaseConverter], ...] = ()
         self._parts: list[str | tuple[str, BaseConverter]] = []
         self._sort_key: tuple[Any, ...] = ()
         self._first: str | None = None
@@ -300,6 +302,12 @@ class Rule:
         self.arguments = tuple(names)
         self._converters = {name: conv for part in parts if isinstance(part, tuple)
                             for name, conv in (part,)}  # fmt: skip
+        # PERF: converters that keep the matched text as it is (string, path) are not called.
+        self._to_python = tuple(
+            (name, converter)
+            for name, converter in self._converters.items()
+            if type(converter).to_python is not BaseConverter.to_python
+        )
         pattern = []
         for index, part in enumerate(parts):
             if isinstance(part, str):
@@ -335,12 +343,15 @@ class Rule:
         found = self._regex.match(path)
         if found is None:
             return None
-        values: dict[str, Any] = dict(self.defaults) if self.defaults else {}
-        try:
-            for name, raw in found.groupdict().items():
-                values[name] = self._converters[name].to_python(raw)
-        except ValueError:
-            return None
+        values = found.groupdict()
+        if self._to_python:
+            try:
+                for name, converter in self._to_python:
+                    values[name] = converter.to_python(values[name])
+            except ValueError:
+                return None
+        if self.defaults:
+            return {**self.defaults, **values}
         return values
 
     def build(self, values: Mapping[str, Any]) -> str:

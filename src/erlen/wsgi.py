@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import http
 from .datastructures import EnvironHeaders
 from .errors import BadRequest, HTTPException
-from .request import LimitedStream
+from .request import _MISSING, BodyStream, LimitedStream, Limits, Request
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -53,7 +53,7 @@ def handle_wsgi(
     return _send(response, environ, start_response)
 
 
-def _build_request(app: Erlen, environ: dict[str, Any]) -> Any:
+def _build_request(app: Erlen, environ: dict[str, Any]) -> Request:
     limits = app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
@@ -66,11 +66,16 @@ def _build_request(app: Erlen, environ: dict[str, Any]) -> Any:
     elif environ.get("wsgi.input_terminated"):
         # The server de-chunked the body and marks its end: read until EOF, within the limit.
         stream = LimitedStream(environ["wsgi.input"], None, limits.max_content_length)
+    path = decode_wsgi_path(environ.get("PATH_INFO") or "/")
+    request_class = app.request_class
+    if request_class is Request:
+        return WSGIRequest(environ, path, stream, limits)
+    # A custom request class gets every part up front, through the documented constructor.
     server_port = environ.get("SERVER_PORT")
     script_name = environ.get("SCRIPT_NAME", "")
-    return app.request_class(
+    return request_class(
         environ["REQUEST_METHOD"],
-        decode_wsgi_path(environ.get("PATH_INFO") or "/"),
+        path,
         environ.get("QUERY_STRING", "").encode("latin-1"),
         EnvironHeaders(environ),
         stream,
@@ -84,6 +89,87 @@ def _build_request(app: Erlen, environ: dict[str, Any]) -> Any:
         environ=environ,
         limits=limits,
     )
+
+
+class WSGIRequest(Request):
+    """A :class:`Request` that reads its parts from a PEP 3333 environ as they are asked for.
+
+    PERF: only the method, the path and the body stream are taken up front; the query string,
+    headers, scheme, server, client address and script root come from the environ on first
+    access, so a view that never looks at them never pays for them. Setting one of them writes
+    it back to the environ, so the environ and the request cannot disagree.
+    """
+
+    __slots__ = ("_headers_view",)
+
+    def __init__(
+        self, environ: dict[str, Any], path: str, stream: BodyStream | None, limits: Limits
+    ) -> None:
+        self.environ = environ
+        self.method = environ["REQUEST_METHOD"]
+        self.path = path
+        self.stream = stream
+        self.limits = limits
+        self.url_rule = self.view_args = self.routing_exception = None
+        self._args = self._cookies = self._form = self._files = None
+        self._data = self._content_type = None
+        self._headers_view: EnvironHeaders | None = None
+        self._json = _MISSING
+
+    @property
+    def headers(self) -> EnvironHeaders:
+        view = self._headers_view
+        if view is None:
+            view = self._headers_view = EnvironHeaders(self.environ)
+        return view
+
+    @property
+    def query_string(self) -> bytes:
+        return str(self.environ.get("QUERY_STRING", "")).encode("latin-1")
+
+    @query_string.setter
+    def query_string(self, value: bytes) -> None:
+        self.environ["QUERY_STRING"] = value.decode("latin-1")
+
+    @property
+    def scheme(self) -> str:
+        return str(self.environ.get("wsgi.url_scheme", "http"))
+
+    @scheme.setter
+    def scheme(self, value: str) -> None:
+        self.environ["wsgi.url_scheme"] = value
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        port = self.environ.get("SERVER_PORT")
+        return (
+            str(self.environ.get("SERVER_NAME", "localhost")),
+            int(port) if port and str(port).isdigit() else None,
+        )
+
+    @server.setter
+    def server(self, value: tuple[str, int | None] | None) -> None:
+        name, port = value if value is not None else ("localhost", None)
+        self.environ["SERVER_NAME"] = name
+        self.environ["SERVER_PORT"] = str(port) if port is not None else ""
+
+    @property
+    def remote_addr(self) -> str | None:
+        value = self.environ.get("REMOTE_ADDR")
+        return str(value) if value is not None else None
+
+    @remote_addr.setter
+    def remote_addr(self, value: str | None) -> None:
+        self.environ["REMOTE_ADDR"] = value
+
+    @property
+    def root_path(self) -> str:
+        script_name = self.environ.get("SCRIPT_NAME")
+        return decode_wsgi_path(script_name) if script_name else ""
+
+    @root_path.setter
+    def root_path(self, value: str) -> None:
+        self.environ["SCRIPT_NAME"] = value.encode().decode("latin-1")
 
 
 def _send(
