@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from urllib.parse import quote
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 from . import http
 from .datastructures import EnvironHeaders, FileStorage, Headers, ImmutableMultiDict, MultiDict
