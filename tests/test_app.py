@@ -524,3 +524,28 @@ def test_static_url_path_follows_renamed_folder() -> None:
     app = Erlen("renamed", static_folder="assets", static_url_path="/s")
     rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
     assert rules["static"] == "/s/<path:filename>"
+
+
+def test_teardown_gets_the_error_that_became_a_500(app: Erlen, client) -> None:
+    seen: list[object] = []
+    app.teardown_request(seen.append)
+    app.teardown_appcontext(seen.append)
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ZeroDivisionError()
+
+    assert client.get("/boom").status_code == 500
+    assert [type(item) for item in seen] == [ZeroDivisionError, ZeroDivisionError]
+
+
+def test_instance_path_beside_module_or_package(tmp_path, monkeypatch) -> None:
+    package = tmp_path / "pkgapp"
+    package.mkdir()
+    (package / "__init__.py").write_text("from erlen import Erlen\napp = Erlen(__name__)\n")
+    (tmp_path / "modapp.py").write_text("from erlen import Erlen\napp = Erlen(__name__)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+
+    assert importlib.import_module("pkgapp").app.instance_path == str(tmp_path / "instance")
+    assert importlib.import_module("modapp").app.instance_path == str(tmp_path / "instance")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -74,7 +75,7 @@ class Erlen(Scaffold):
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
         self.name = import_name
         if instance_path is None:
-            instance_path = os.path.join(self.root_path, "instance")
+            instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
             raise ValueError("instance_path must be an absolute path.")
         self.instance_path = instance_path
@@ -112,6 +113,13 @@ class Erlen(Scaffold):
 
     def __repr__(self) -> str:
         return f"<Erlen {self.name!r}>"
+
+    def auto_find_instance_path(self) -> str:
+        """``instance/`` beside the app's module, or beside its package's folder (as Flask)."""
+        module = sys.modules.get(self.import_name)
+        is_package = module is not None and hasattr(module, "__path__")
+        base = os.path.dirname(self.root_path) if is_package else self.root_path
+        return os.path.join(base, "instance")
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -354,11 +362,13 @@ class Erlen(Scaffold):
         token = _cv_context.set(ctx)
         error: BaseException | None = None
         try:
-            return self.full_dispatch_request(ctx)
+            return self.full_dispatch_request(ctx, request)
         except BaseException as exc:
             error = exc
             raise
         finally:
+            # An error that became a 500 is still reported to teardown functions, as in Flask.
+            error = error or ctx.unhandled_error
             if self.teardown_request_funcs:
                 self.do_teardown_request(ctx, error)
             elif request._files is not None:
@@ -367,9 +377,8 @@ class Erlen(Scaffold):
                 self.do_teardown_appcontext(error)
             _cv_context.reset(token)
 
-    def full_dispatch_request(self, ctx: Context) -> Response:
+    def full_dispatch_request(self, ctx: Context, request: Request) -> Response:
         """Route, run hooks and the view, and turn the outcome into a response."""
-        request = cast(Request, ctx.request)
         try:
             try:
                 request.url_rule, request.view_args = self.url_map.match(
@@ -398,8 +407,8 @@ class Erlen(Scaffold):
             if isinstance(exc, RequestRedirect) and request.query_string:
                 exc = RequestRedirect(f"{exc.new_url}?{request.query_string.decode('latin-1')}")
             raise exc
-        rule = cast(Rule, request.url_rule)
-        view_args = cast("dict[str, Any]", request.view_args)
+        rule: Rule = request.url_rule  # type: ignore[assignment]  # set when routing succeeded
+        view_args: dict[str, Any] = request.view_args  # type: ignore[assignment]
         return self.view_functions[rule.endpoint](**view_args)
 
     def make_default_options_response(self, methods: Iterable[str]) -> Response:
@@ -449,13 +458,14 @@ class Erlen(Scaffold):
             return self._error_response(InternalServerError(), self._wants_json(ctx.request))
 
     def process_response(self, ctx: Context, response: Response) -> Response:
-        for func in reversed(ctx.after_request_functions):
-            response = func(response)
+        if ctx.after_request_functions:
+            for func in reversed(ctx.after_request_functions):
+                response = func(response)
         if self._has_request_hooks:
-            request = cast(Request, ctx.request)
+            request: Request = ctx.request  # type: ignore[assignment]
             for func in reversed(self._scoped(request.endpoint, "after_request_funcs")):
                 response = func(response)
-        if ctx.session_opened:
+        if ctx._session is not None:
             interface = self.session_interface
             session = ctx.session
             if not interface.is_null_session(session):
@@ -549,6 +559,8 @@ class Erlen(Scaffold):
         self.log_exception(exc)
         server_error = InternalServerError(original_exception=exc)
         ctx = _cv_context.get()
+        if ctx is not None:
+            ctx.unhandled_error = exc
         request = ctx.request if ctx is not None else None
         handler = self._find_error_handler(
             server_error, request.blueprints if request is not None else []

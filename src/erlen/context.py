@@ -80,6 +80,7 @@ class Context:
         "flashes",
         "after_request_functions",
         "_tokens",
+        "unhandled_error",
     )
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
@@ -88,8 +89,9 @@ class Context:
         self._g: Namespace | None = None
         self._session: SessionMixin | None = None
         self.flashes: list[tuple[str, Any]] | None = None
-        self.after_request_functions: list[Callable[[Response], Response]] = []
-        self._tokens: list[contextvars.Token[Context | None]] = []
+        self.after_request_functions: list[Callable[[Response], Response]] | None = None
+        self._tokens: list[contextvars.Token[Context | None]] | None = None
+        self.unhandled_error: BaseException | None = None
 
     @property
     def g(self) -> Namespace:
@@ -118,9 +120,13 @@ class Context:
         return self._session is not None
 
     def push(self) -> None:
+        if self._tokens is None:
+            self._tokens = []
         self._tokens.append(_cv_context.set(self))
 
     def pop(self) -> None:
+        if not self._tokens:
+            raise RuntimeError("This context was not pushed.")
         _cv_context.reset(self._tokens.pop())
 
     def __enter__(self) -> Context:
@@ -275,7 +281,10 @@ def has_app_context() -> bool:
 
 def after_this_request(func: F) -> F:
     """Run ``func(response)`` after this request's view, before the app's after-request hooks."""
-    _lookup_request_context("after_this_request").after_request_functions.append(func)
+    ctx = _lookup_request_context("after_this_request")
+    if ctx.after_request_functions is None:
+        ctx.after_request_functions = []
+    ctx.after_request_functions.append(func)
     return func
 
 

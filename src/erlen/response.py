@@ -103,9 +103,12 @@ class Response:
     @property
     def status(self) -> str:
         """The status line, such as ``"200 OK"``."""
-        if self._reason is not None:
-            return f"{self.status_code} {self._reason}"
-        return status_line(self.status_code)
+        if self._reason is None:
+            line = _STATUS_LINES.get(self.status_code)
+            if line is not None:
+                return line
+            return f"{self.status_code} UNKNOWN"
+        return f"{self.status_code} {self._reason}"
 
     @status.setter
     def status(self, value: int | str | HTTPStatus) -> None:

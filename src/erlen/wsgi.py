@@ -181,8 +181,11 @@ def _send(
         response.close()
         return []
     # PERF: a buffered body of bytes goes to the server as it is, with nothing to close.
-    if type(body) is list and not response._on_close and all(type(c) is bytes for c in body):
-        return body
+    if type(body) is list and not response._on_close:
+        if len(body) == 1 and type(body[0]) is bytes:
+            return body
+        if all(type(chunk) is bytes for chunk in body):
+            return body
     file_wrapper = environ.get("wsgi.file_wrapper")
     wrapped_file = getattr(body, "wsgi_file", None)
     if file_wrapper is not None and wrapped_file is not None and not response._on_close:
