@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m erlen --app examples/hello.py run --host 127.0.0.1 --port 5000
+	$(PY) -m erlen --app examples/users/wsgi.py run --host 127.0.0.1 --port 5000
 
 hello: $(STAMP)
 	$(PY) examples/hello.py

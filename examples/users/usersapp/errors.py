@@ -1,0 +1,52 @@
+"""Error pages in the site's style for browsers, Erlen's JSON error objects for the API.
+
+One handler serves every HTTP error: ``/api/...`` (and clients that prefer JSON) get the error
+object, with the ``errors`` list of a 422; browsers get ``error.html`` with the same status and
+headers (``Allow`` on a 405 stays). A 500 page is rendered without touching the database, which
+may be what failed.
+"""
+
+from __future__ import annotations
+
+from erlen import Erlen, Response, render_template, request
+from erlen.errors import HTTPException, InternalServerError
+from erlen.ext.csrf import CSRFError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.prefers_json
+
+
+def render_error(error: HTTPException, title: str | None = None) -> Response:
+    """The error's own response (status, headers), with the page as its body for browsers."""
+    response = error.get_response(as_json=wants_json())
+    if wants_json():
+        return response
+    minimal = error.code >= 500
+    try:
+        page = render_template(
+            "error.html", error=error, title=title or error.name, minimal=minimal
+        )
+    except Exception:
+        return response  # the plain error object; the original error is logged already
+    response.set_data(page)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    return response
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    return render_error(error)
+
+
+def handle_csrf_error(error: CSRFError) -> Response:
+    return render_error(error, title="This form has expired")
+
+
+def handle_server_error(error: InternalServerError) -> Response:
+    return render_error(error, title="Something went wrong")
+
+
+def register_error_handlers(app: Erlen) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)

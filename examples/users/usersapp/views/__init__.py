@@ -1,0 +1,1 @@
+"""The app's blueprints: ``account`` (sign in and out), ``users`` (pages) and ``api`` (JSON)."""
