@@ -360,3 +360,20 @@ def test_test_request_context(app: Erlen) -> None:
         assert request.path == "/x"
         assert request.args["y"] == "1"
         assert request.get_json() == {"a": 1}
+
+
+def test_trusted_hosts(app: Erlen, client) -> None:
+    @app.route("/")
+    def index() -> str:
+        return request.host
+
+    app.config["TRUSTED_HOSTS"] = ["example.com", ".example.org"]
+    response = client.get("/", headers={"Host": "evil.com", "Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["status"] == 400
+    assert client.get("/", headers={"Host": "example.com:8080"}).text == "example.com:8080"
+    assert client.get("/", headers={"Host": "a.example.org"}).text == "a.example.org"
+    assert client.get("/", headers={"Host": "example.org"}).text == "example.org"
+    assert client.get("/", headers={"Host": "badexample.org"}).status_code == 400
+    app.config["TRUSTED_HOSTS"] = None
+    assert client.get("/", headers={"Host": "evil.com"}).text == "evil.com"

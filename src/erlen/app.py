@@ -202,6 +202,7 @@ class Erlen(Scaffold):
                 config.get("MAX_FORM_MEMORY_SIZE"),
                 config.get("MAX_FORM_PARTS"),
                 config.get("MAX_JSON_DEPTH", 64),
+                config.get("TRUSTED_HOSTS"),
             )
             self._limits_version = config.version
         return self._limits
@@ -380,6 +381,8 @@ class Erlen(Scaffold):
     def full_dispatch_request(self, ctx: Context, request: Request) -> Response:
         """Route, run hooks and the view, and turn the outcome into a response."""
         try:
+            if request.limits.trusted_hosts is not None:
+                request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
             try:
                 request.url_rule, request.view_args = self.url_map.match(
                     request.path, request.method

@@ -13,7 +13,7 @@ past one answers 413 or 400 with an error object, never 500.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -38,7 +38,10 @@ class BodyStream(Protocol):
 class Limits:
     """The parsing limits a request enforces; taken from the app's config once per app."""
 
-    __slots__ = ("max_content_length", "max_form_memory_size", "max_form_parts", "max_json_depth")
+    __slots__ = (
+        "max_content_length", "max_form_memory_size", "max_form_parts", "max_json_depth",
+        "trusted_hosts",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -46,11 +49,15 @@ class Limits:
         max_form_memory_size: int | None = 500_000,
         max_form_parts: int | None = 1000,
         max_json_depth: int = 64,
+        trusted_hosts: Iterable[str] | None = None,
     ) -> None:
         self.max_content_length = max_content_length
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts
         self.max_json_depth = max_json_depth
+        #: Host names the app answers to (``TRUSTED_HOSTS``); ``.example.org`` also allows its
+        #: subdomains. None accepts any host.
+        self.trusted_hosts = tuple(trusted_hosts) if trusted_hosts is not None else None
 
 
 DEFAULT_LIMITS = Limits()
@@ -184,16 +191,23 @@ class Request:
 
     @property
     def host(self) -> str:
-        """The host the client asked for (``Host`` header), with the port when not default."""
+        """The host the client asked for (``Host`` header), with the port when not default.
+
+        APPSEC: with ``TRUSTED_HOSTS`` set, a host outside that list raises BadRequest (400), so
+        a forged Host header cannot reach absolute URLs the app builds (password-reset links).
+        """
         host = self.headers.get("Host")
-        if host:
-            return str(host)
-        if self.server is None:
-            return "localhost"
-        name, port = self.server
-        if port is None or (self.scheme, port) in (("http", 80), ("https", 443)):
-            return name
-        return f"{name}:{port}"
+        if not host:
+            if self.server is None:
+                host = "localhost"
+            else:
+                name, port = self.server
+                default_port = (self.scheme, port) in (("http", 80), ("https", 443))
+                host = name if port is None or default_port else f"{name}:{port}"
+        trusted = self.limits.trusted_hosts
+        if trusted is not None and not _host_is_trusted(str(host), trusted):
+            raise BadRequest("The Host header names a host this server does not serve.")
+        return str(host)
 
     @property
     def full_path(self) -> str:
@@ -448,6 +462,23 @@ class Request:
         if self._files is not None:
             for storage in self._files.values():
                 storage.close()
+
+
+def _host_is_trusted(host: str, trusted: tuple[str, ...]) -> bool:
+    """True when ``host`` (port ignored) is in ``trusted``; ``.example.org`` covers subdomains."""
+    if host.startswith("["):
+        name = host[1 : host.find("]")] if "]" in host else host
+    else:
+        name = host.rpartition(":")[0] if host.count(":") == 1 else host
+    name = name.rstrip(".").lower()
+    for entry in trusted:
+        entry = entry.lower()
+        if entry.startswith("."):
+            if name == entry[1:] or name.endswith(entry):
+                return True
+        elif name == entry:
+            return True
+    return False
 
 
 def _nesting_depth(text: str) -> int:
