@@ -64,9 +64,12 @@ def is_token(value: str) -> bool:
     return _TOKEN_RE.fullmatch(value) is not None
 
 
+_CTL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _has_ctl(value: str) -> bool:
     """Whether ``value`` holds a control character (HTAB allowed) that no header may carry."""
-    return any((char < " " and char != "\t") or char == "\x7f" for char in value)
+    return _CTL.search(value) is not None
 
 
 def quote_header_value(value: str) -> str:
@@ -579,10 +582,13 @@ def parse_date(value: str | None) -> datetime | None:
 _ETAG_PATTERN = r'\s*(?:([Ww]/)?"([^"]*)"|([^,\s]+))\s*(?:,|$)'
 
 
+_ETAG_INVALID = re.compile('[\x00-\x20"\x7f]')
+
+
 def quote_etag(etag: str, weak: bool = False) -> str:
     """``"etag"``, or ``W/"etag"`` when ``weak``; ``ValueError`` for characters an entity tag
     cannot hold (quotes, spaces, control characters)."""
-    if any(char <= " " or char in '"\x7f' for char in etag):
+    if _ETAG_INVALID.search(etag) is not None:
         raise ValueError(f"Invalid entity tag {etag!r}: no quotes, spaces or control characters")
     return f'W/"{etag}"' if weak else f'"{etag}"'
 

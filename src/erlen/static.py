@@ -19,6 +19,7 @@ allows ("a server MAY ignore the Range header field"): every client copes with i
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import stat
@@ -166,18 +167,18 @@ def send_file(
         mimetype = _guess_mimetype(download_name, as_attachment, headers)
     if download_name is not None:
         disposition = "attachment" if as_attachment else "inline"
-        headers["Content-Disposition"] = http.content_disposition(disposition, download_name)
+        headers.add("Content-Disposition", http.content_disposition(disposition, download_name))
     elif as_attachment:
         raise TypeError(
             "send_file() needs a name for an attachment: pass 'download_name=' or a path."
         )
 
     if isinstance(etag, str):
-        headers["ETag"] = http.quote_etag(etag)
+        headers.add("ETag", http.quote_etag(etag))
     modified: datetime | None = None
     if last_modified is not None:
         modified = _to_datetime(last_modified)
-        headers["Last-Modified"] = http.http_date(modified)
+        headers.add("Last-Modified", http.http_date(modified))
     _set_cache_headers(headers, _resolve_max_age(app, max_age, path))
 
     response_class = app.response_class if app is not None else Response
@@ -186,7 +187,7 @@ def send_file(
     offset: int | None = None
     length = size
     if size is not None:
-        headers["Accept-Ranges"] = "bytes"
+        headers.add("Accept-Ranges", "bytes")
     if conditional and request is not None and request.method in ("GET", "HEAD"):
         entity_tag = etag if isinstance(etag, str) else None
         try:
@@ -205,15 +206,15 @@ def send_file(
         if byte_range is not None:
             start, stop = byte_range
             status, length = 206, stop - start
-            headers["Content-Range"] = http.content_range(start, stop, size or 0)
+            headers.add("Content-Range", http.content_range(start, stop, size or 0))
             # Relative to where a file object stood when given, like the whole-file case.
             offset = start + (file.tell() if file is not None else 0)
 
     if length is not None:
-        headers["Content-Length"] = str(length)
+        headers.add("Content-Length", str(length))
     if use_x_sendfile:
         # The front server (nginx, Apache) sends the file named in X-Sendfile itself.
-        headers["X-Sendfile"] = str(path)
+        headers.add("X-Sendfile", str(path))
         return response_class(None, status, headers, mimetype=mimetype)
     if file is None:
         if request is not None and request.method == "HEAD":
@@ -285,13 +286,13 @@ def _resolve_max_age(app: Erlen | None, max_age: MaxAge, path: str | None) -> in
 def _set_cache_headers(headers: Headers, max_age: int | None) -> None:
     """``no-cache`` (revalidate each time) for None, else ``public, max-age=N`` and Expires."""
     if max_age is None:
-        headers["Cache-Control"] = "no-cache"
+        headers.add("Cache-Control", "no-cache")
         return
     if max_age > 0:
-        headers["Cache-Control"] = f"public, max-age={max_age}"
+        headers.add("Cache-Control", f"public, max-age={max_age}")
     else:
-        headers["Cache-Control"] = "no-cache, max-age=0"
-    headers["Expires"] = http.http_date(time.time() + max_age)
+        headers.add("Cache-Control", "no-cache, max-age=0")
+    headers.add("Expires", http.http_date(time.time() + max_age))
 
 
 def _evaluate_preconditions(
@@ -389,13 +390,40 @@ def safe_join(directory: str, path: str) -> str | None:
         segment.split(".")[0].upper() in _WINDOWS_DEVICE_NAMES for segment in segments
     ):
         return None
-    base = os.path.realpath(directory)
-    target = os.path.realpath(os.path.join(base, *segments))
+    base = _real_directory(directory)
+    # PERF: walk only the components below the folder, one lstat each; a full realpath() of
+    # the target would lstat every component from the file system's root on every request.
+    current = base
+    for segment in segments:
+        if segment in ("", "."):
+            continue
+        candidate = os.path.join(current, segment)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+        except (OSError, ValueError):
+            return None
+        if is_link:
+            candidate = os.path.realpath(candidate)
+            if not _is_inside(base, candidate):
+                return None
+        current = candidate
+    return current if current != base else None
+
+
+@functools.lru_cache(maxsize=64)
+def _real_directory(directory: str) -> str:
+    """The folder's real path; resolved once per folder, since static folders do not move.
+
+    Symlinks *inside* the folder are still resolved on every request by :func:`safe_join`.
+    """
+    return os.path.realpath(directory)
+
+
+def _is_inside(base: str, target: str) -> bool:
     try:
-        inside = target != base and os.path.commonpath((base, target)) == base
+        return target != base and os.path.commonpath((base, target)) == base
     except ValueError:  # on Windows, paths on two different drives
-        inside = False
-    return target if inside else None
+        return False
 
 
 def send_from_directory(
