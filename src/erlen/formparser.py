@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["parse_form"]
 
 _CHUNK_SIZE = 64 * 1024
-_EMPTY_FORM: ImmutableMultiDict[str] = ImmutableMultiDict()
+# Immutable, so one empty instance can be shared by every request without files.
+_NO_FILES: ImmutableMultiDict[FileStorage] = ImmutableMultiDict()
 
 
 def parse_form(
@@ -36,7 +37,7 @@ def parse_form(
     if stream is None:
         return ImmutableMultiDict(), ImmutableMultiDict()
     if mimetype == "application/x-www-form-urlencoded":
-        return _parse_urlencoded(request, stream), ImmutableMultiDict()
+        return _parse_urlencoded(request, stream), _NO_FILES
     if mimetype == "multipart/form-data":
         return _parse_multipart(request, stream)
     return ImmutableMultiDict(), ImmutableMultiDict()

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from . import http
 from .datastructures import EnvironHeaders, FileStorage, Headers, ImmutableMultiDict, MultiDict
 from .errors import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .formparser import parse_form
 
 if TYPE_CHECKING:
     from .routing import Rule
@@ -420,8 +421,6 @@ class Request:
     def _load_form(self) -> None:
         if self._form is not None:
             return
-        from .formparser import parse_form
-
         if self._data is not None:
             from io import BytesIO
 
