@@ -273,7 +273,7 @@ class Request:
 
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
         if self._content_type is None:
-            self._content_type = http.parse_options_header(self.headers.get("Content-Type"))
+            self._content_type = http.parse_options_header(self.content_type)
         return self._content_type
 
     @property

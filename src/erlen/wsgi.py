@@ -124,6 +124,16 @@ class WSGIRequest(Request):
         return view
 
     @property
+    def content_type(self) -> str | None:
+        # PERF: CGI keeps this header under its own key; no header-name translation needed.
+        return self.environ.get("CONTENT_TYPE") or None
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.environ.get("CONTENT_LENGTH")
+        return int(value) if value and value.isdigit() else None
+
+    @property
     def query_string(self) -> bytes:
         return str(self.environ.get("QUERY_STRING", "")).encode("latin-1")
 
