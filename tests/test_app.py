@@ -549,3 +549,21 @@ def test_instance_path_beside_module_or_package(tmp_path, monkeypatch) -> None:
 
     assert importlib.import_module("pkgapp").app.instance_path == str(tmp_path / "instance")
     assert importlib.import_module("modapp").app.instance_path == str(tmp_path / "instance")
+
+
+def test_werkzeug_style_converter_with_arguments_ports_unchanged(app: Erlen, client) -> None:
+    from erlen.routing import BaseConverter
+
+    class RegexConverter(BaseConverter):
+        def __init__(self, url_map: object, *items: str) -> None:
+            super().__init__(url_map)
+            self.regex = items[0]
+
+    app.url_map.converters["regex"] = RegexConverter
+
+    @app.route("/code/<regex('[A-Z]{3}'):code>")
+    def code(code: str) -> str:
+        return code
+
+    assert client.get("/code/ABC").text == "ABC"
+    assert client.get("/code/abcd").status_code == 404
