@@ -102,6 +102,7 @@ class Erlen(Scaffold):
         self._limits_version = -1
         self._hooks_cache: dict[tuple[str, str | None], tuple[Any, ...]] = {}
         self._has_request_hooks = False
+        self._has_teardown = False
         if self.has_static_folder:
             if bool(static_host) != host_matching:
                 raise ValueError("Use 'static_host' together with 'host_matching=True'.")
@@ -216,6 +217,9 @@ class Erlen(Scaffold):
             or any(self.after_request_funcs.values())
             or any(self.url_value_preprocessors.values())
         )
+        self._has_teardown = bool(
+            any(self.teardown_request_funcs.values()) or self.teardown_appcontext_funcs
+        )
 
     def add_url_rule(
         self,
@@ -279,6 +283,7 @@ class Erlen(Scaffold):
     def teardown_appcontext(self, func: F) -> F:
         """Run ``func(error)`` when an application context ends (after every request)."""
         self.teardown_appcontext_funcs.append(func)
+        self._changed()
         return func
 
     def shell_context_processor(self, func: F) -> F:
@@ -369,13 +374,14 @@ class Erlen(Scaffold):
             raise
         finally:
             # An error that became a 500 is still reported to teardown functions, as in Flask.
-            error = error or ctx.unhandled_error
-            if self.teardown_request_funcs:
-                self.do_teardown_request(ctx, error)
-            elif request._files is not None:
+            if self._has_teardown:
+                error = error or ctx.unhandled_error
+                if self.teardown_request_funcs:
+                    self.do_teardown_request(ctx, error)
+                if self.teardown_appcontext_funcs:
+                    self.do_teardown_appcontext(error)
+            if request._files is not None:
                 request.close()
-            if self.teardown_appcontext_funcs:
-                self.do_teardown_appcontext(error)
             _cv_context.reset(token)
 
     def full_dispatch_request(self, ctx: Context, request: Request) -> Response:
@@ -397,7 +403,10 @@ class Erlen(Scaffold):
             response = self.make_response(rv)
         except Exception as exc:
             response = self.make_response(self.handle_user_exception(exc))
-        return self.finalize_request(ctx, response)
+        # PERF: with no after-request work to do (the usual case) the response is final.
+        if ctx.after_request_functions or self._has_request_hooks or ctx._session is not None:
+            return self.finalize_request(ctx, response)
+        return response
 
     def dispatch_request(self, request: Request | None = None) -> Any:
         """Call the matched view with the URL's values; raise the routing error if none matched."""
@@ -476,13 +485,11 @@ class Erlen(Scaffold):
         return response
 
     def do_teardown_request(self, ctx: Context, error: BaseException | None = None) -> None:
-        """Run teardown hooks, innermost scope last registered first; their errors are logged."""
+        """Run teardown hooks, innermost scope first, the last registered first."""
         request = ctx.request
         endpoint = request.endpoint if request is not None else None
         for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
             func(error)
-        if request is not None:
-            request.close()
 
     def do_teardown_appcontext(self, error: BaseException | None = None) -> None:
         for func in reversed(self.teardown_appcontext_funcs):

@@ -139,10 +139,14 @@ class Context:
         exc_value: BaseException | None,
         traceback: object,
     ) -> None:
-        if self.request is not None:
-            self.app.do_teardown_request(self, exc_value)
-        self.app.do_teardown_appcontext(exc_value)
-        self.pop()
+        try:
+            if self.request is not None:
+                self.app.do_teardown_request(self, exc_value)
+            self.app.do_teardown_appcontext(exc_value)
+        finally:
+            if self.request is not None:
+                self.request.close()
+            self.pop()
 
     def copy(self) -> Context:
         """A new context for the same app and request, sharing ``g`` and the session."""
