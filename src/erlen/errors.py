@@ -12,10 +12,11 @@ The shape is stable and documented in ``docs/errors.md``; ``detail`` never carri
 
 from __future__ import annotations
 
+import functools
 import html
 import json
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 if TYPE_CHECKING:
     from .response import Response
@@ -94,6 +95,13 @@ class HTTPException(Exception):
 
     def get_body(self, as_json: bool) -> tuple[bytes, str]:
         """The error object's bytes and its content type."""
+        cls = cast(Hashable, type(self))
+        if self.description is type(self).description and type(self).to_dict is _BASE_TO_DICT:
+            # PERF: an error with its class's own text (a plain 404) has the same body each time.
+            return _default_body(cls, as_json)
+        return self._render_body(as_json)
+
+    def _render_body(self, as_json: bool) -> tuple[bytes, str]:
         if as_json:
             body = json.dumps(self.to_dict(), ensure_ascii=False).encode()
             return body, "application/json"
@@ -120,6 +128,16 @@ class HTTPException(Exception):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} '{self.code}: {self.name}'>"
+
+
+_BASE_TO_DICT = HTTPException.to_dict
+
+
+@functools.lru_cache(maxsize=128)
+def _default_body(cls: Hashable, as_json: bool) -> tuple[bytes, str]:
+    # The body reads only class attributes, so no constructor arguments are needed.
+    error_class = cast("type[HTTPException]", cls)
+    return error_class.__new__(error_class)._render_body(as_json)
 
 
 class BadRequest(HTTPException):

@@ -250,17 +250,22 @@ class Request:
     def args(self) -> ImmutableMultiDict[str]:
         """The query string's parameters, multi-valued: ``request.args.getlist("tag")``."""
         if self._args is None:
-            if not self.query_string:
+            query = self._query_for_parsing()
+            if not query:
                 self._args = ImmutableMultiDict()
             else:
                 try:
                     pairs = http.parse_qsl(
-                        self.query_string, max_fields=self.limits.max_form_parts or 1_000_000
+                        query, max_fields=self.limits.max_form_parts or 1_000_000
                     )
                 except http.TooManyFields:
                     raise BadRequest("The query string has too many parameters.") from None
                 self._args = ImmutableMultiDict(pairs)
         return self._args
+
+    def _query_for_parsing(self) -> str | bytes:
+        """The query string as the adapter holds it; parse_qsl takes either form."""
+        return self.query_string
 
     # -- headers -----------------------------------------------------------------------------
 
