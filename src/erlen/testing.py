@@ -6,6 +6,10 @@
     @pytest.fixture
     def client(app):
         return app.test_client()
+
+Inside ``with client:`` the context of the last request stays active until the block ends, so a
+test can look at ``request``, ``session`` and ``g`` after the call. ``client.session_transaction()``
+reads and edits the session stored in the client's cookie jar without a request to the app.
 """
 
 from __future__ import annotations
@@ -14,19 +18,40 @@ import io
 import json as _json
 import mimetypes
 import os
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes, urlencode, urlsplit
+from urllib.parse import unquote_to_bytes, urlencode, urljoin, urlsplit
 
 from . import http
+from .context import Context, _cv_context
 from .datastructures import Headers
 
 if TYPE_CHECKING:
     from .app import Erlen
     from .request import Request
+    from .sessions import SessionMixin
 
 __all__ = ["TestClient", "TestResponse", "build_environ", "build_request", "ErlenCliRunner"]
+
+#: Status codes ``follow_redirects`` follows; only 307 and 308 repeat the method and body.
+REDIRECT_CODES = frozenset((301, 302, 303, 307, 308))
+
+#: Where the contexts of requests sent inside ``with client:`` are collected. Set only around
+#: the client's own call to the app, so requests from other threads or clients are never caught.
+_context_sink: ContextVar[list[Context] | None] = ContextVar(
+    "erlen.testing.context_sink", default=None
+)
+
+
+def _capture_context(error: BaseException | None) -> None:
+    """A teardown function that hands the ending request's context to the client that sent it."""
+    sink = _context_sink.get()
+    ctx = _cv_context.get()
+    if sink is not None and ctx is not None and ctx.request is not None:
+        sink.append(ctx)
 
 
 def _encode_multipart(fields: Iterable[tuple[str, Any]], boundary: str) -> bytes:
@@ -176,6 +201,19 @@ class TestResponse:
     def __repr__(self) -> str:
         return f"<TestResponse {len(self.data)} bytes [{self.status}]>"
 
+    def close(self) -> None:
+        """Nothing to release: the body was read, and its iterable closed, when it arrived.
+
+        It exists, with ``with client.get(...) as response:``, so that tests written for Flask's
+        client, which keeps file bodies open until the response is closed, run unchanged.
+        """
+
+    def __enter__(self) -> TestResponse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def get_data(self, as_text: bool = False) -> Any:
         return self.data.decode() if as_text else self.data
 
@@ -240,6 +278,9 @@ class TestClient:
         self.use_cookies = use_cookies
         self.environ_base = environ_base
         self._cookies: dict[tuple[str, str, str], _Cookie] = {}
+        #: True inside ``with client:``: the last request's context is kept (see ``__enter__``).
+        self._preserve_context = False
+        self._preserved: Context | None = None
 
     # -- cookies -----------------------------------------------------------------------------
 
@@ -273,6 +314,7 @@ class TestClient:
             name_value, *attributes = header.split(";")
             name, _, value = name_value.strip().partition("=")
             domain, path, expires = host, "/", None
+            max_age: int | None = None
             for attribute in attributes:
                 key, _, attr_value = attribute.strip().partition("=")
                 key = key.lower()
@@ -281,10 +323,12 @@ class TestClient:
                 elif key == "path" and attr_value:
                     path = attr_value
                 elif key == "max-age" and attr_value.lstrip("-").isdigit():
-                    if int(attr_value) <= 0:
-                        expires = datetime.fromtimestamp(0, UTC)
-                elif key == "expires" and expires is None:
+                    max_age = int(attr_value)
+                elif key == "expires":
                     expires = http.parse_date(attr_value)
+            if max_age is not None:
+                # Max-Age wins over Expires (RFC 6265, section 5.3), as in a browser.
+                expires = datetime.now(UTC) + timedelta(seconds=max(max_age, 0))
             if expires is not None and expires <= datetime.now(UTC):
                 self._cookies.pop((domain, path, name), None)
             else:
@@ -298,19 +342,26 @@ class TestClient:
         """Send one request; ``get``, ``post``... are shortcuts with the method set."""
         history: list[TestResponse] = []
         response = self._open_once(path, method, **kwargs)
-        while follow_redirects and response.status_code in (301, 302, 303, 307, 308):
+        base_url = kwargs.get("base_url")
+        while follow_redirects and response.status_code in REDIRECT_CODES:
             if len(history) >= 20:
                 raise RuntimeError("The test client followed more than 20 redirects.")
             history.append(response)
-            location = response.location or "/"
-            target = urlsplit(location)
-            next_path = target.path + (f"?{target.query}" if target.query else "")
+            base_url, next_path = _redirect_target(response, base_url)
             if response.status_code in (307, 308):
-                response = self._open_once(next_path, method, **kwargs)
+                # The same method and body again; the query comes from the new location.
+                repeat = {key: value for key, value in kwargs.items() if key != "query_string"}
+                repeat["base_url"] = base_url
+                response = self._open_once(next_path, method, **repeat)
             else:
-                headers = kwargs.get("headers")
+                # 301, 302 and 303 become a GET (a HEAD stays a HEAD) without the body.
                 response = self._open_once(
-                    next_path, "HEAD" if method == "HEAD" else "GET", headers=headers
+                    next_path,
+                    "HEAD" if method == "HEAD" else "GET",
+                    headers=_without_body_headers(kwargs.get("headers")),
+                    base_url=base_url,
+                    environ_base=kwargs.get("environ_base"),
+                    environ_overrides=kwargs.get("environ_overrides"),
                 )
         response.history = history
         return response
@@ -334,13 +385,26 @@ class TestClient:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
-        body_iterable = self.app(environ, start_response)
+        contexts: list[Context] = []
+        sink_token = None
+        if self._preserve_context:
+            self._pop_preserved()  # the previous request's context ends when the next starts
+            sink_token = _context_sink.set(contexts)
         try:
-            data = b"".join(body_iterable)
+            body_iterable = self.app(environ, start_response)
+            try:
+                data = b"".join(body_iterable)
+            finally:
+                close = getattr(body_iterable, "close", None)
+                if close is not None:
+                    close()
         finally:
-            close = getattr(body_iterable, "close", None)
-            if close is not None:
-                close()
+            if sink_token is not None:
+                _context_sink.reset(sink_token)
+        if contexts:
+            # The request's own context is the last to end (after any nested in the view).
+            self._preserved = contexts[-1].copy()
+            self._preserved.push()
         response = TestResponse(captured["status"], captured["headers"], data)
         response.request_path = environ["PATH_INFO"]
         if self.use_cookies:
@@ -369,10 +433,126 @@ class TestClient:
         return self.open(path, "OPTIONS", **kwargs)
 
     def __enter__(self) -> TestClient:
+        """Keep each request's context active after the call, until the next request or the end
+        of the block, so ``request``, ``session`` and ``g`` can be inspected, as in Flask.
+
+        The app's teardown functions have already run for that request; the context is a copy
+        that shares the request, ``g`` and the session.
+        """
+        if self._preserve_context:
+            raise RuntimeError("A test client's 'with' blocks cannot be nested.")
+        self._preserve_context = True
+        # The context is caught as it ends, by a teardown function that acts only for this
+        # client's own requests (see _context_sink); it is removed again at the block's end.
+        self.app.teardown_appcontext(_capture_context)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._preserve_context = False
+        self._pop_preserved()
+        try:
+            self.app.teardown_appcontext_funcs.remove(_capture_context)
+        except ValueError:
+            pass  # the app's teardown list was replaced inside the block
+        self.app._changed()  # the app caches whether it has teardown functions
+
+    def _pop_preserved(self) -> None:
+        preserved, self._preserved = self._preserved, None
+        if preserved is not None:
+            preserved.pop()
+
+    @contextmanager
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[SessionMixin]:
+        """Open the session stored in the cookie jar, to read or change it in a test.
+
+        The arguments are those of :meth:`open` (``path``, ``base_url``...) and describe the
+        request the session is opened for; the jar's cookies for that URL are sent with it. The
+        session is saved back into the jar when the block ends without an error::
+
+            with client.session_transaction() as session:
+                session["user_id"] = 1
+            client.get("/profile")  # the app sees user 1
+
+        Raises ``RuntimeError`` when the app cannot open a session (no secret key), and
+        ``TypeError`` for a client created with ``use_cookies=False``.
+        """
+        if not self.use_cookies:
+            raise TypeError(
+                "session_transaction() needs the client's cookie jar: create the client with "
+                "use_cookies=True."
+            )
+        app = self.app
+        if self.environ_base:
+            base = dict(self.environ_base)
+            base.update(kwargs.pop("environ_base", None) or {})
+            kwargs["environ_base"] = base
+        environ = build_environ(*args, **kwargs)
+        host = environ["SERVER_NAME"]
+        cookie = self._cookie_header(host, environ["PATH_INFO"] or "/")
+        if cookie and "HTTP_COOKIE" not in environ:
+            environ["HTTP_COOKIE"] = cookie
+        from .wsgi import _build_request
+
+        request: Request = _build_request(app, environ)
+        interface = app.session_interface
+        outer = _cv_context.get()
+        # Like app.test_request_context(): the session interface runs inside the fake request's
+        # context, and the app's teardown functions run when it ends.
+        with Context(app, request) as ctx:
+            session = interface.open_session(app, request)
+            if session is None:
+                if not app.secret_key:
+                    raise RuntimeError(
+                        "session_transaction() needs sessions, and the app has no secret key: "
+                        "set app.secret_key (or the SECRET_KEY setting) in the test's app."
+                    )
+                raise RuntimeError(
+                    f"session_transaction(): {type(interface).__name__}.open_session() returned "
+                    "None, so there is no session to change."
+                )
+            ctx._session = session
+            # The block itself sees the caller's context (a request kept by ``with client:``,
+            # or none), not the fake one, as in Flask.
+            token = _cv_context.set(outer)
+            try:
+                yield session
+            finally:
+                _cv_context.reset(token)
+            response = app.response_class()
+            if not interface.is_null_session(session):
+                interface.save_session(app, session, response)
+        self._store_cookies(response.headers, host)
+
+
+def _redirect_target(response: TestResponse, base_url: str | None) -> tuple[str, str]:
+    """The base URL and path (with query) to request after ``response``, a redirect.
+
+    A relative ``Location`` is resolved against the URL just requested; an absolute one keeps
+    its scheme and host. The script root of ``base_url`` stays when the new path is below it.
+    """
+    base = urlsplit(base_url or "http://localhost/")
+    scheme, netloc = base.scheme or "http", base.netloc or "localhost"
+    script_root = base.path.rstrip("/")
+    current = f"{scheme}://{netloc}{script_root}{response.request_path}"
+    target = urlsplit(urljoin(current, response.location or "/"))
+    path = target.path or "/"
+    if script_root and (path == script_root or path.startswith(f"{script_root}/")):
+        path = path[len(script_root) :] or "/"
+    else:
+        script_root = ""
+    query = f"?{target.query}" if target.query else ""
+    return f"{target.scheme}://{target.netloc}{script_root}/", f"{path}{query}"
+
+
+def _without_body_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+) -> list[tuple[str, str]] | None:
+    """The request headers minus those that describe a body, for a redirect that drops it."""
+    if headers is None:
         return None
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    dropped = ("content-type", "content-length", "transfer-encoding")
+    return [(name, value) for name, value in items if name.lower() not in dropped]
 
 
 class ErlenCliRunner:
