@@ -567,3 +567,12 @@ def test_werkzeug_style_converter_with_arguments_ports_unchanged(app: Erlen, cli
 
     assert client.get("/code/ABC").text == "ABC"
     assert client.get("/code/abcd").status_code == 404
+
+
+def test_provide_automatic_options_false_answers_405(app: Erlen, client) -> None:
+    @app.route("/manual", provide_automatic_options=False)
+    def manual() -> str:
+        return "x"
+
+    assert client.options("/manual").status_code == 405
+    assert "OPTIONS" not in client.post("/manual").headers["Allow"]

@@ -138,3 +138,68 @@ def test_flash_messages_with_categories(app: Erlen) -> None:
         "pairs": [["message", "Saved."], ["warning", "Careful!"]],
     }
     assert client.get("/show").get_json()["all"] == []
+
+
+def test_session_keeps_tuples_bytes_markup_uuid_datetime(app: Erlen) -> None:
+    import uuid
+    from datetime import datetime, timezone
+
+    from markupsafe import Markup
+
+    stamp = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+    ident = uuid.uuid4()
+
+    @app.route("/set")
+    def set_values() -> str:
+        session["values"] = {
+            "pair": (1, "a"), "raw": b"\x00\xff", "html": Markup("<b>x</b>"),
+            "id": ident, "when": stamp, "tricky": {" t": "not a tag"},
+        }  # fmt: skip
+        return ""
+
+    @app.route("/get")
+    def get_values() -> str:
+        values = session["values"]
+        assert values == {
+            "pair": (1, "a"), "raw": b"\x00\xff", "html": Markup("<b>x</b>"),
+            "id": ident, "when": stamp, "tricky": {" t": "not a tag"},
+        }  # fmt: skip
+        assert isinstance(values["html"], Markup)
+        return "same"
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "same"
+
+
+def test_popping_a_missing_key_does_not_rewrite_the_cookie(counter: Erlen) -> None:
+    @counter.route("/pop")
+    def pop() -> str:
+        return str(session.pop("absent", None))
+
+    client = counter.test_client()
+    client.get("/count")
+    assert "Set-Cookie" not in client.get("/pop").headers
+
+
+def test_reads_a_session_cookie_written_by_flask() -> None:
+    flask = pytest.importorskip("flask")
+    flask_app = flask.Flask("writer")
+    flask_app.secret_key = "shared"
+
+    @flask_app.route("/")
+    def write() -> str:
+        flask.flash("Saved.", "info")
+        flask.session["pair"] = (1, 2)
+        return ""
+
+    cookie = flask_app.test_client().get("/").headers["Set-Cookie"].split(";")[0]
+    app = Erlen("reader")
+    app.secret_key = "shared"
+
+    @app.route("/")
+    def read() -> dict[str, object]:
+        return {"pair": list(session["pair"]), "flashes": get_flashed_messages(True)}
+
+    data = app.test_client().get("/", headers={"Cookie": cookie}).get_json()
+    assert data == {"pair": [1, 2], "flashes": [["info", "Saved."]]}

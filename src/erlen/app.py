@@ -23,7 +23,6 @@ from .errors import (
     BadRequest,
     HTTPException,
     InternalServerError,
-    MethodNotAllowed,
     RequestRedirect,
 )
 from .json import DefaultJSONProvider, JSONProvider
@@ -82,6 +81,10 @@ class Erlen(Scaffold):
         self.config = self.config_class(
             instance_path if instance_relative_config else self.root_path, self.default_config
         )
+        debug_flag = os.environ.get("ERLEN_DEBUG")
+        if debug_flag:
+            # As FLASK_DEBUG does for Flask: the environment can switch debug mode on.
+            self.config["DEBUG"] = debug_flag.lower() not in ("0", "false", "no")
         self.url_map = Router()
         self.json: JSONProvider = self.json_provider_class(self)
         self.extensions: dict[str, Any] = {}
@@ -245,8 +248,15 @@ class Erlen(Scaffold):
             raise TypeError("'methods' must be a list of method names, such as ['GET', 'POST'].")
         methods = {method.upper() for method in methods}
         methods.update(getattr(view_func, "required_methods", ()))
-        if provide_automatic_options is False:
-            methods.discard("OPTIONS")
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            provide_automatic_options = "OPTIONS" not in methods and bool(
+                self.config.get("PROVIDE_AUTOMATIC_OPTIONS", True)
+            )
+        if provide_automatic_options:
+            # As in Flask: the rule accepts OPTIONS, and dispatch answers it with Allow.
+            methods.add("OPTIONS")
         rule_obj = Rule(
             rule,
             endpoint,
@@ -255,6 +265,7 @@ class Erlen(Scaffold):
             defaults=options.pop("defaults", None),
             websocket=options.pop("websocket", False),
         )
+        rule_obj.provide_automatic_options = bool(provide_automatic_options)
         options.pop("subdomain", None)
         options.pop("host", None)
         if options:
@@ -414,12 +425,12 @@ class Erlen(Scaffold):
             request = current_request
         if request.routing_exception is not None:
             exc = request.routing_exception
-            if request.method == "OPTIONS" and isinstance(exc, MethodNotAllowed):
-                return self.make_default_options_response(exc.valid_methods)
             if isinstance(exc, RequestRedirect) and request.query_string:
                 exc = RequestRedirect(f"{exc.new_url}?{request.query_string.decode('latin-1')}")
             raise exc
         rule: Rule = request.url_rule  # type: ignore[assignment]  # set when routing succeeded
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response(self.url_map.allowed_methods(request.path))
         view_args: dict[str, Any] = request.view_args  # type: ignore[assignment]
         return self.view_functions[rule.endpoint](**view_args)
 
@@ -689,7 +700,8 @@ class Erlen(Scaffold):
 
         if self.static_folder is None:
             raise RuntimeError("This app has no static folder.")
-        return send_from_directory(self.static_folder, filename)
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(self.static_folder, filename, max_age=max_age)
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         value = self.config.get("SEND_FILE_MAX_AGE_DEFAULT")

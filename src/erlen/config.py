@@ -44,6 +44,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "TEMPLATES_AUTO_RELOAD": None,
     "EXPLAIN_TEMPLATE_LOADING": False,
     "TRUSTED_HOSTS": None,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
 }
 
 

@@ -13,6 +13,7 @@ code.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -77,7 +78,13 @@ class SecureCookieSession(SessionMixin):
     __setitem__ = _modifying("__setitem__")
     __delitem__ = _modifying("__delitem__")
     clear = _modifying("clear")
-    pop = _modifying("pop")
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove and return a value; the session counts as changed only if one was there."""
+        if key in self:
+            self.modified = True
+        return dict.pop(self, key, *default)
+
     popitem = _modifying("popitem")
     setdefault = _modifying("setdefault")
     update = _modifying("update")
@@ -226,17 +233,83 @@ class SecureCookieSessionInterface(SessionInterface):
 
 
 class _CompactJSON:
-    """The serializer itsdangerous calls: compact JSON with sorted keys."""
+    """The serializer itsdangerous calls: compact, tagged JSON with sorted keys.
+
+    Values JSON cannot hold are wrapped in a one-key object naming their type, in the format
+    Flask's session cookies use, so tuples, bytes, Markup, UUIDs and datetimes come back as
+    they went in (and a session written by Flask reads here, flashed messages included).
+    """
 
     @staticmethod
     def loads(value: str | bytes) -> Any:
-        return json.loads(value)
+        return json.loads(value, object_hook=_untag)
 
     @staticmethod
     def dumps(value: Any) -> str:
-        from .json import _default
+        return json.dumps(_tag(value), separators=(",", ":"), sort_keys=True)
 
-        return json.dumps(value, separators=(",", ":"), sort_keys=True, default=_default)
+
+def _tag(value: Any) -> Any:
+    """``value`` with every non-JSON type wrapped as ``{" t": ...}``, ``{" b": ...}``..."""
+    if isinstance(value, dict):
+        tagged = {key: _tag(item) for key, item in value.items()}
+        if len(value) == 1:
+            (key,) = value
+            if isinstance(key, str) and key in _TAGS:
+                # A plain dict whose only key looks like a tag is escaped, not mistaken for one.
+                return {" di": {f"{key}__": tagged[key]}}
+        return tagged
+    if isinstance(value, tuple):
+        return {" t": [_tag(item) for item in value]}
+    if isinstance(value, list):
+        return [_tag(item) for item in value]
+    if isinstance(value, bytes):
+        import base64
+
+        return {" b": base64.b64encode(value).decode("ascii")}
+    if hasattr(value, "__html__"):
+        return {" m": str(value.__html__())}
+    if isinstance(value, uuid.UUID):
+        return {" u": value.hex}
+    if isinstance(value, datetime):
+        from .http import http_date
+
+        return {" d": http_date(value)}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    raise TypeError(
+        f"A session value of type {type(value).__name__} cannot be stored in the cookie; "
+        "store JSON types, tuples, bytes, Markup, UUIDs or datetimes."
+    )
+
+
+_TAGS = (" t", " b", " m", " u", " d", " di")
+
+
+def _untag(value: dict[str, Any]) -> Any:
+    if len(value) != 1:
+        return value
+    ((key, item),) = value.items()
+    if key == " t":
+        return tuple(item)
+    if key == " b":
+        import base64
+
+        return base64.b64decode(item)
+    if key == " m":
+        from markupsafe import Markup
+
+        return Markup(item)
+    if key == " u":
+        return uuid.UUID(item)
+    if key == " d":
+        from .http import parse_date
+
+        return parse_date(item)
+    if key == " di":
+        ((inner_key, inner_value),) = item.items()
+        return {inner_key[:-2]: inner_value}
+    return value
 
 
 def _sha1() -> Any:
@@ -253,7 +326,7 @@ def flash(message: str, category: str = "message") -> None:
     ctx = _lookup_request_context("flash")
     session = ctx.session
     flashes = list(session.get("_flashes", []))
-    flashes.append([category, message])
+    flashes.append((category, message))
     session["_flashes"] = flashes
 
 

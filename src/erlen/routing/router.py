@@ -169,12 +169,10 @@ class Router:
         for group in table.candidate_groups(path):
             for rule in group.matching(path):
                 methods |= rule.methods
-        if methods:
-            methods.add("OPTIONS")
         return methods
 
     def allowed_methods(self, path: str, websocket: bool = False) -> set[str]:
-        """The methods the rules matching ``path`` accept, plus OPTIONS; empty if none match."""
+        """The methods the rules matching ``path`` accept (OPTIONS when the app answers it)."""
         tables = self._tables or self._compile()
         return self._allowed(tables[1] if websocket else tables[0], path or "/")
 

@@ -184,6 +184,7 @@ class Rule:
         "rule", "endpoint", "methods", "strict_slashes", "defaults", "is_static", "arguments",
         "websocket", "host", "_tokens", "_regex", "_pattern", "_pieces", "_variables", "_rank",
         "_first_segment", "_build_prefix", "_build_slots", "_consumed", "_fixed_defaults",
+        "provide_automatic_options",
     )  # fmt: skip
 
     def __init__(
@@ -210,6 +211,8 @@ class Rule:
         self.strict_slashes = strict_slashes
         self.defaults: dict[str, Any] | None = dict(defaults) if defaults is not None else None
         self.websocket = websocket
+        #: Set by the app: OPTIONS on this rule is answered with the Allow header.
+        self.provide_automatic_options = False
         self.host: str | None = None
         self._tokens = parse_rule(rule)
         self.arguments: tuple[str, ...] = tuple(
