@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -142,11 +142,11 @@ def test_flash_messages_with_categories(app: Erlen) -> None:
 
 def test_session_keeps_tuples_bytes_markup_uuid_datetime(app: Erlen) -> None:
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from markupsafe import Markup
 
-    stamp = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+    stamp = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
     ident = uuid.uuid4()
 
     @app.route("/set")
