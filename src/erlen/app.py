@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .config import DEFAULT_CONFIG, Config
@@ -188,6 +189,22 @@ class Erlen(Scaffold):
         from .templating import create_jinja_environment
 
         return create_jinja_environment(self)
+
+    def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add what every template sees (request, session, g, context processors) to ``context``."""
+        from .templating import update_template_context
+
+        update_template_context(self, context)
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """How long a permanent session lasts: ``PERMANENT_SESSION_LIFETIME`` as a timedelta."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def cli(self) -> Any:

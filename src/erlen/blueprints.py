@@ -245,6 +245,15 @@ class Blueprint(Scaffold):
 
         return decorator
 
+    def add_app_template_filter(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self.record_once(lambda state: state.app.add_template_filter(func, name))
+
+    def add_app_template_global(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self.record_once(lambda state: state.app.add_template_global(func, name))
+
+    def add_app_template_test(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self.record_once(lambda state: state.app.add_template_test(func, name))
+
     def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
         def decorator(func: F) -> F:
             self.record_once(lambda state: state.app.add_template_filter(func, name))
