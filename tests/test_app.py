@@ -576,3 +576,42 @@ def test_provide_automatic_options_false_answers_405(app: Erlen, client) -> None
 
     assert client.options("/manual").status_code == 405
     assert "OPTIONS" not in client.post("/manual").headers["Allow"]
+
+
+def test_async_views_hooks_and_handlers_run_to_completion_under_wsgi(app: Erlen, client) -> None:
+    import asyncio
+
+    seen: list[str] = []
+
+    @app.before_request
+    async def load() -> None:
+        await asyncio.sleep(0)
+        g.loaded = "yes"
+
+    @app.after_request
+    async def mark(response: Response) -> Response:
+        response.headers["X-Async"] = "1"
+        return response
+
+    @app.teardown_request
+    async def done(error: BaseException | None) -> None:
+        seen.append("teardown")
+
+    @app.errorhandler(LookupError)
+    async def lookup_failed(error: LookupError) -> tuple[str, int]:
+        return "async handler", 404
+
+    @app.route("/")
+    async def index() -> dict[str, str]:
+        await asyncio.sleep(0)
+        return {"loaded": g.loaded, "path": request.path}
+
+    @app.route("/missing")
+    async def missing() -> str:
+        raise LookupError("nope")
+
+    response = client.get("/")
+    assert response.get_json() == {"loaded": "yes", "path": "/"}
+    assert response.headers["X-Async"] == "1"
+    assert client.get("/missing").text == "async handler"
+    assert seen == ["teardown", "teardown"]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .config import DEFAULT_CONFIG, Config
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["Erlen"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 class Erlen(Scaffold):
@@ -449,7 +451,23 @@ class Erlen(Scaffold):
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response(self.url_map.allowed_methods(request.path))
         view_args: dict[str, Any] = request.view_args  # type: ignore[assignment]
-        return self.view_functions[rule.endpoint](**view_args)
+        rv = self.view_functions[rule.endpoint](**view_args)
+        if type(rv) is CoroutineType:
+            rv = self.run_async(rv)
+        return rv
+
+    def run_async(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run an ``async def`` view's or hook's coroutine to completion under WSGI.
+
+        Each call gets its own event loop (as Flask's ``async_to_sync`` does), so async code
+        written for an ASGI server also works under a WSGI one, one request per thread.
+        """
+        import asyncio
+
+        return asyncio.run(coroutine)
+
+    def _maybe_await(self, value: Any) -> Any:
+        return self.run_async(value) if type(value) is CoroutineType else value
 
     def make_default_options_response(self, methods: Iterable[str]) -> Response:
         response = self.response_class()
@@ -483,6 +501,8 @@ class Erlen(Scaffold):
             func(endpoint, request.view_args)
         for func in self._scoped(endpoint, "before_request_funcs"):
             rv = func()
+            if type(rv) is CoroutineType:
+                rv = self.run_async(rv)
             if rv is not None:
                 return rv
         return None
@@ -500,11 +520,11 @@ class Erlen(Scaffold):
     def process_response(self, ctx: Context, response: Response) -> Response:
         if ctx.after_request_functions:
             for func in reversed(ctx.after_request_functions):
-                response = func(response)
+                response = self._maybe_await(func(response))
         if self._has_request_hooks:
             request: Request = ctx.request  # type: ignore[assignment]
             for func in reversed(self._scoped(request.endpoint, "after_request_funcs")):
-                response = func(response)
+                response = self._maybe_await(func(response))
         if ctx._session is not None:
             interface = self.session_interface
             session = ctx.session
@@ -517,11 +537,11 @@ class Erlen(Scaffold):
         request = ctx.request
         endpoint = request.endpoint if request is not None else None
         for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
-            func(error)
+            self._maybe_await(func(error))
 
     def do_teardown_appcontext(self, error: BaseException | None = None) -> None:
         for func in reversed(self.teardown_appcontext_funcs):
-            func(error)
+            self._maybe_await(func(error))
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -564,7 +584,7 @@ class Erlen(Scaffold):
         handler = self._find_error_handler(exc, blueprints)
         if handler is None:
             return self._error_response(exc, self._wants_json(request))
-        return handler(exc)
+        return self._maybe_await(handler(exc))
 
     def _error_response(self, exc: HTTPException, as_json: bool) -> Response:
         """The error object for ``exc``, built with the app's response class."""
@@ -583,7 +603,7 @@ class Erlen(Scaffold):
             return self.handle_http_exception(exc)
         handler = self._find_error_handler(exc, request.blueprints if request is not None else [])
         if handler is not None:
-            return handler(exc)
+            return self._maybe_await(handler(exc))
         return self.handle_exception(exc)
 
     def handle_exception(self, exc: BaseException) -> Any:
@@ -604,7 +624,7 @@ class Erlen(Scaffold):
             server_error, request.blueprints if request is not None else []
         )
         if handler is not None:
-            return handler(server_error)
+            return self._maybe_await(handler(server_error))
         if self.debug:
             from .debug import traceback_response
 
