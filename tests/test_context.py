@@ -93,3 +93,23 @@ def test_copy_current_request_context_in_thread(app: Erlen, client) -> None:
 
     client.get("/")
     assert seen == ["/"]
+
+
+def test_proxies_hash_and_pass_isinstance(app: Erlen) -> None:
+    from erlen import Request
+
+    with app.test_request_context("/x"):
+        assert isinstance(request, Request)
+        assert hash(current_app) == hash(current_app._get_current_object())  # type: ignore[attr-defined]
+        assert {current_app: 1}[app] == 1
+
+
+def test_app_context_inside_request_keeps_request(app: Erlen, client) -> None:
+    @app.route("/")
+    def index() -> str:
+        g.outer = True
+        with app.app_context():
+            inner = f"{request.path} {has_request_context()} {'outer' in g}"
+        return f"{inner} {request.path}"
+
+    assert client.get("/").text == "/ True False /"

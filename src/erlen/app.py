@@ -366,7 +366,16 @@ class Erlen(Scaffold):
     # -- contexts ----------------------------------------------------------------------------
 
     def app_context(self) -> Context:
-        """A context in which ``current_app`` and ``g`` work without a request."""
+        """A context in which ``current_app`` and ``g`` work without a request.
+
+        Pushed while a request of this app is handled, it has a fresh ``g`` but still shows
+        that request, as in Flask.
+        """
+        current = _cv_context.get()
+        if current is not None and current.app is self and current.request is not None:
+            ctx = Context(self, current.request)
+            ctx.owns_request = False
+            return ctx
         return Context(self)
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> Context:
@@ -404,27 +413,30 @@ class Erlen(Scaffold):
             raise
         finally:
             # An error that became a 500 is still reported to teardown functions, as in Flask.
-            if self._has_teardown:
-                error = error or ctx.unhandled_error
-                if self.teardown_request_funcs:
-                    self.do_teardown_request(ctx, error)
-                if self.teardown_appcontext_funcs:
-                    self.do_teardown_appcontext(error)
-            if request._files is not None:
-                request.close()
-            _cv_context.reset(token)
+            try:
+                if self._has_teardown:
+                    error = error or ctx.unhandled_error
+                    if self.teardown_request_funcs:
+                        self.do_teardown_request(ctx, error)
+                    if self.teardown_appcontext_funcs:
+                        self.do_teardown_appcontext(error)
+            finally:
+                if request._files is not None:
+                    request.close()
+                _cv_context.reset(token)
 
     def full_dispatch_request(self, ctx: Context, request: Request) -> Response:
         """Route, run hooks and the view, and turn the outcome into a response."""
         try:
             if request.limits.trusted_hosts is not None:
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
-            try:
-                request.url_rule, request.view_args = self.url_map.match(
-                    request.path, request.method
-                )
-            except HTTPException as exc:
-                request.routing_exception = exc
+            if request.routing_exception is None:
+                try:
+                    request.url_rule, request.view_args = self.url_map.match(
+                        request.path, request.method
+                    )
+                except HTTPException as exc:
+                    request.routing_exception = exc
             rv = None
             if self._has_request_hooks:
                 rv = self.preprocess_request(request)
@@ -432,7 +444,10 @@ class Erlen(Scaffold):
                 rv = self.dispatch_request(request)
             response = self.make_response(rv)
         except Exception as exc:
-            response = self.make_response(self.handle_user_exception(exc))
+            try:
+                response = self.make_response(self.handle_user_exception(exc))
+            except Exception as handler_error:  # the handler itself failed: a 500 after all
+                response = self.make_response(self.handle_exception(handler_error))
         # PERF: with no after-request work to do (the usual case) the response is final.
         if ctx.after_request_functions or self._has_request_hooks or ctx._session is not None:
             return self.finalize_request(ctx, response)
@@ -514,8 +529,7 @@ class Erlen(Scaffold):
         except Exception as exc:
             if self._should_propagate():
                 raise
-            self.log_exception(exc)
-            return self._error_response(InternalServerError(), self._wants_json(ctx.request))
+            return self.make_response(self.handle_exception(exc))
 
     def process_response(self, ctx: Context, response: Response) -> Response:
         if ctx.after_request_functions:
@@ -578,6 +592,8 @@ class Erlen(Scaffold):
         """A registered handler's answer to an HTTP error, or the error object."""
         if isinstance(exc, RequestRedirect):
             return exc.get_response()
+        if exc.response is not None:  # abort(response): answered as given, as in Flask
+            return exc.response
         ctx = _cv_context.get()
         request = ctx.request if ctx is not None else None
         blueprints = request.blueprints if request is not None else []
@@ -694,9 +710,7 @@ class Erlen(Scaffold):
                 "Response, generator or iterator."
             )
         if headers:
-            items = headers.items() if hasattr(headers, "items") else headers
-            for name, value in items:
-                response.headers[name] = value
+            response.headers.update(headers)
         return response
 
     def _endpoint_name(self) -> str | None:
@@ -786,8 +800,17 @@ class Erlen(Scaffold):
         """
         from .serving import run_simple
 
+        if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
+            # 'erlen run' imported the module; its own 'app.run()' must not start a second
+            # server (as with Flask's CLI).
+            print(" * Ignoring a call to 'app.run()': 'erlen run' serves the app already.")
+            return
         if debug is not None:
             self.debug = debug
+        for flask_only in ("threaded", "processes", "use_debugger", "use_evalex",
+                           "passthrough_errors", "ssl_context"):  # fmt: skip
+            # Accepted for Flask code: waitress is always threaded; the debug page is built in.
+            options.pop(flask_only, None)
         run_simple(
             self,
             host or "127.0.0.1",

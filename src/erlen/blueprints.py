@@ -105,7 +105,6 @@ class Blueprint(Scaffold):
         self.cli_group = cli_group
         self.deferred_functions: list[DeferredSetup] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
-        self._registered_on: set[int] = set()
 
     def __repr__(self) -> str:
         return f"<Blueprint {self.name!r}>"
@@ -165,8 +164,7 @@ class Blueprint(Scaffold):
                 f"The name {name!r} is already registered for {detail}. Pass a unique "
                 "'name=' to register_blueprint()."
             )
-        first_registration = id(app) not in self._registered_on
-        self._registered_on.add(id(app))
+        first_registration = not any(other is self for other in app.blueprints.values())
         app.blueprints[name] = self
         state = BlueprintSetupState(self, app, options, first_registration)
         if self.has_static_folder and self.static_url_path is not None:
@@ -175,8 +173,7 @@ class Blueprint(Scaffold):
                 view_func=self.send_static_file,
                 endpoint="static",
             )
-        if first_registration or name != self.name:
-            self._merge_records(app, name)
+        self._merge_records(app, name)  # a name registers once: duplicates raised above
         for deferred in self.deferred_functions:
             deferred(state)
         for child, child_options in self._blueprints:

@@ -200,6 +200,7 @@ def cli(app: str | None) -> None:
     """Erlen: run and manage an Erlen application."""
     from .serving import load_dotenv_files
 
+    os.environ["ERLEN_RUN_FROM_CLI"] = "true"
     load_dotenv_files()
 
 
@@ -279,10 +280,10 @@ def shell_command(ctx: click.Context) -> None:
     from .context import g
 
     namespace: dict[str, Any] = {"app": app, "g": g}
-    for processor in app.shell_context_processors:
-        namespace.update(processor())
     banner = f"Python {sys.version} on {sys.platform}\nApp: {app.name}"
     with app.app_context():
+        for processor in app.shell_context_processors:
+            namespace.update(processor())
         code.interact(banner=banner, local=namespace)
 
 

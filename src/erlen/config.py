@@ -84,6 +84,14 @@ class Config(dict[str, Any]):
         super().clear()
         self.version += 1
 
+    def popitem(self) -> tuple[str, Any]:
+        self.version += 1
+        return super().popitem()
+
+    def __ior__(self, other: Any) -> Config:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
     def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
         """Take the upper-case keys of ``mapping`` and of the keyword arguments."""
         items: dict[str, Any] = dict(mapping or {})

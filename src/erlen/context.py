@@ -81,6 +81,7 @@ class Context:
         "after_request_functions",
         "_tokens",
         "unhandled_error",
+        "owns_request",
     )
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
@@ -92,6 +93,9 @@ class Context:
         self.after_request_functions: list[Callable[[Response], Response]] | None = None
         self._tokens: list[contextvars.Token[Context | None]] | None = None
         self.unhandled_error: BaseException | None = None
+        #: False for an app context pushed inside a request: it shows the request but must
+        #: not end it.
+        self.owns_request = True
 
     @property
     def g(self) -> Namespace:
@@ -139,12 +143,13 @@ class Context:
         exc_value: BaseException | None,
         traceback: object,
     ) -> None:
+        owns_request = self.request is not None and self.owns_request
         try:
-            if self.request is not None:
+            if owns_request:
                 self.app.do_teardown_request(self, exc_value)
             self.app.do_teardown_appcontext(exc_value)
         finally:
-            if self.request is not None:
+            if owns_request and self.request is not None:
                 self.request.close()
             self.pop()
 
@@ -233,7 +238,16 @@ class _Proxy(Generic[T]):
     def __ne__(self, other: object) -> bool:
         return bool(self._erlen_lookup() != other)
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return hash(self._erlen_lookup())
+
+    # isinstance(request, Request) holds, as with Flask's proxies.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        try:
+            return type(self._erlen_lookup())
+        except RuntimeError:
+            return type(self)
 
     def __repr__(self) -> str:
         try:

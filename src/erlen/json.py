@@ -70,13 +70,15 @@ class DefaultJSONProvider(JSONProvider):
     ensure_ascii = True
     sort_keys = True
     compact: bool | None = None
+    #: Turns values JSON lacks into ones it has; override it in a subclass (as in Flask).
+    default = staticmethod(_default)
 
     def __init__(self, app: Erlen) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[bool, bool, bool], _json.JSONEncoder] = {}
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        kwargs.setdefault("default", _default)
+        kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         return _json.dumps(obj, **kwargs)
@@ -95,7 +97,7 @@ class DefaultJSONProvider(JSONProvider):
         encoder = self._encoders.get(key)
         if encoder is None:
             encoder = _json.JSONEncoder(
-                default=_default,
+                default=self.default,
                 ensure_ascii=self.ensure_ascii,
                 sort_keys=self.sort_keys,
                 separators=(",", ":") if compact else None,

@@ -299,7 +299,7 @@ class Request:
     def content_length(self) -> int | None:
         """The declared body length; None when absent or not a plain non-negative number."""
         value = self.headers.get("Content-Length")
-        if value is None or not value.isdigit():
+        if value is None or not (value.isascii() and value.isdigit()):
             return None
         return int(value)
 
@@ -415,13 +415,17 @@ class Request:
         if not text.strip():
             raise BadRequest("The JSON body is empty.")
         depth_limit = self.limits.max_json_depth
-        # PERF: counting brackets is C-fast; only bodies that could be too deep get walked.
-        if text.count("[") + text.count("{") > depth_limit and _nesting_depth(text) > depth_limit:
-            raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.")
         try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
+            value = json.loads(text)
+        except RecursionError:  # nested past the interpreter's own limit
+            raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.") from None
+        except ValueError:
             raise BadRequest("The request body is not valid JSON.") from None
+        # PERF: counting brackets is C-fast; only a body with enough of them to be too deep has
+        # its parsed containers walked.
+        if text.count("[") + text.count("{") > depth_limit and _nesting_depth(value) > depth_limit:
+            raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.")
+        return value
 
     def _load_form(self) -> None:
         if self._form is not None:
@@ -485,23 +489,18 @@ def _host_is_trusted(host: str, trusted: tuple[str, ...]) -> bool:
     return False
 
 
-def _nesting_depth(text: str) -> int:
-    """The deepest bracket nesting in a JSON text, skipping brackets inside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
+def _nesting_depth(value: Any) -> int:
+    """The deepest container nesting of a parsed JSON value, walked without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return deepest

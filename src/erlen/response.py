@@ -116,7 +116,7 @@ class Response:
             self.status_code, self._reason = int(value), None
             return
         code, _, reason = value.strip().partition(" ")
-        if not code.isdigit():
+        if not (code.isascii() and code.isdigit()):
             raise ValueError(f"invalid status {value!r}: it must start with a number")
         self.status_code = int(code)
         self._reason = reason.strip() or None
@@ -209,7 +209,7 @@ class Response:
     @property
     def content_length(self) -> int | None:
         value = self.headers.get("Content-Length")
-        return int(value) if value is not None and value.isdigit() else None
+        return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
     @content_length.setter
     def content_length(self, value: int) -> None:

@@ -57,19 +57,31 @@ def _build_request(app: Erlen, environ: dict[str, Any]) -> Request:
     limits = app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
+    error: BadRequest | None = None
     if length_header:
-        if not length_header.isdigit():
-            raise BadRequest("The Content-Length header is not a non-negative integer.")
-        length = int(length_header)
-        if length:
-            stream = LimitedStream(environ["wsgi.input"], length, limits.max_content_length)
+        if length_header.isascii() and length_header.isdigit():
+            length = int(length_header)
+            if length:
+                stream = LimitedStream(environ["wsgi.input"], length, limits.max_content_length)
+        else:
+            error = BadRequest("The Content-Length header is not a non-negative integer.")
     elif environ.get("wsgi.input_terminated"):
         # The server de-chunked the body and marks its end: read until EOF, within the limit.
         stream = LimitedStream(environ["wsgi.input"], None, limits.max_content_length)
-    path = decode_wsgi_path(environ.get("PATH_INFO") or "/")
+    raw_path = environ.get("PATH_INFO") or "/"
+    try:
+        path = decode_wsgi_path(raw_path)
+    except BadRequest as exc:
+        error, path = exc, raw_path
     request_class = app.request_class
     if request_class is Request:
-        return WSGIRequest(environ, path, stream, limits)
+        request = WSGIRequest(environ, path, stream, limits)
+        # A malformed request still goes through the app, so its 400 gets the app's error
+        # handlers and after-request hooks (CORS, security headers) like any other answer.
+        request.routing_exception = error
+        return request
+    if error is not None:
+        raise error
     # A custom request class gets every part up front, through the documented constructor.
     server_port = environ.get("SERVER_PORT")
     script_name = environ.get("SCRIPT_NAME", "")
@@ -82,7 +94,9 @@ def _build_request(app: Erlen, environ: dict[str, Any]) -> Request:
         scheme=environ.get("wsgi.url_scheme", "http"),
         server=(
             environ.get("SERVER_NAME", "localhost"),
-            int(server_port) if server_port and server_port.isdigit() else None,
+            int(server_port)
+            if server_port and server_port.isascii() and server_port.isdigit()
+            else None,
         ),
         remote_addr=environ.get("REMOTE_ADDR"),
         root_path=decode_wsgi_path(script_name) if script_name else "",
@@ -131,7 +145,7 @@ class WSGIRequest(Request):
     @property
     def content_length(self) -> int | None:
         value = self.environ.get("CONTENT_LENGTH")
-        return int(value) if value and value.isdigit() else None
+        return int(value) if value and value.isascii() and value.isdigit() else None
 
     @property
     def query_string(self) -> bytes:
@@ -160,7 +174,7 @@ class WSGIRequest(Request):
         port = self.environ.get("SERVER_PORT")
         return (
             str(self.environ.get("SERVER_NAME", "localhost")),
-            int(port) if port and str(port).isdigit() else None,
+            int(port) if port and str(port).isascii() and str(port).isdigit() else None,
         )
 
     @server.setter
