@@ -10,7 +10,6 @@ from the server. A request takes one straight line through this module::
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Iterator
@@ -36,6 +35,8 @@ from .urls import build_url
 from .wsgi import handle_wsgi
 
 if TYPE_CHECKING:
+    import logging
+
     from .blueprints import Blueprint
     from .sessions import SessionInterface
     from .testing import TestClient

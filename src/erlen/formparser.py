@@ -12,7 +12,6 @@ held wholly in memory.
 
 from __future__ import annotations
 
-import tempfile
 from typing import TYPE_CHECKING
 
 from . import http
@@ -58,6 +57,8 @@ def _parse_urlencoded(request: Request, stream: BodyStream) -> ImmutableMultiDic
 def _parse_multipart(
     request: Request, stream: BodyStream
 ) -> tuple[ImmutableMultiDict[str], ImmutableMultiDict[FileStorage]]:
+    import tempfile
+
     import multipart  # imported here: only multipart bodies pay for it
 
     boundary = request.mimetype_params.get("boundary")
