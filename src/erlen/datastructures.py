@@ -51,6 +51,16 @@ class _Missing(enum.Enum):
 _MISSING = _Missing.MISSING
 
 
+class InvalidHeader(BadRequest, ValueError):
+    """A header name or value that HTTP cannot carry (CR, LF, NUL, non-latin-1).
+
+    APPSEC: a ``ValueError`` for code that checks for one, and a 400 when it escapes a view:
+    such values nearly always come from client input echoed into a header.
+    """
+
+    description = "A header value built from the request is not valid in HTTP."
+
+
 class BadRequestKeyError(KeyError, BadRequest):
     """A key the request lacks: a ``KeyError`` for Python code, a 400 answer for the client.
 
@@ -363,7 +373,15 @@ def _check_value(value: object) -> str:
             return str(value)
         raise TypeError(f"A header value must be a str (or an int), not {type(value).__name__}")
     if "\r" in value or "\n" in value or "\0" in value:
-        raise ValueError(f"Header value {value!r} contains CR, LF or NUL; remove them first")
+        raise InvalidHeader(f"Header value {value!r} contains CR, LF or NUL; remove them first")
+    if not value.isascii():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise InvalidHeader(
+                f"Header value {value!r} is not latin-1, which is all HTTP/1.1 headers carry; "
+                "percent-encode it (or use RFC 8187 for parameters)"
+            ) from None
     return value
 
 

@@ -88,10 +88,9 @@ def _parse_multipart(
                         if event.filename is None:
                             current_field, current_file = bytearray(), None
                         else:
-                            try:
-                                headers = Headers(event.headerlist)
-                            except ValueError:
-                                raise BadRequest("A multipart part has a malformed header.")
+                            # The parser split these lines itself, and browsers send UTF-8 file
+                            # names, so the latin-1 rule for outgoing headers does not apply.
+                            headers = Headers._from_checked(list(event.headerlist))
                             current_file = FileStorage(
                                 tempfile.SpooledTemporaryFile(max_size=spool_size),  # noqa: SIM115
                                 filename=event.filename,

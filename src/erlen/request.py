@@ -421,6 +421,9 @@ class Request:
             raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.") from None
         except ValueError:
             raise BadRequest("The request body is not valid JSON.") from None
+        if "\\u" in text and _has_lone_surrogate(value):
+            # A lone surrogate escape parses, but no UTF-8 answer could carry it back.
+            raise BadRequest("The JSON body contains an unpaired surrogate escape.")
         # PERF: counting brackets is C-fast; only a body with enough of them to be too deep has
         # its parsed containers walked.
         if text.count("[") + text.count("{") > depth_limit and _nesting_depth(value) > depth_limit:
@@ -468,8 +471,16 @@ class Request:
     def close(self) -> None:
         """Close uploaded files' temporary storage."""
         if self._files is not None:
-            for storage in self._files.values():
+            for _, storage in self._files.items(multi=True):
                 storage.close()
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _host_is_trusted(host: str, trusted: tuple[str, ...]) -> bool:

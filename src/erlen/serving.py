@@ -142,6 +142,7 @@ def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) 
     if access_log:
         _configure_access_log()
         wsgi_app = AccessLogMiddleware(app)
+    limit = app.config.get("MAX_CONTENT_LENGTH")
     server = create_server(
         wsgi_app,
         host=host,
@@ -149,6 +150,9 @@ def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) 
         threads=threads,
         ident="Erlen",
         clear_untrusted_proxy_headers=True,
+        # APPSEC: waitress buffers a body before the app sees it (up to 1 GiB by default); stop
+        # it a little past the app's own limit, so the app still answers its 413 error object.
+        **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
     )
     bound_port = getattr(server, "effective_port", port)
     display_host = f"[{host}]" if ":" in host else host

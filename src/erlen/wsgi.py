@@ -205,6 +205,15 @@ class WSGIRequest(Request):
 def _send(
     response: Response, environ: dict[str, Any], start_response: StartResponse
 ) -> Iterable[bytes]:
+    status_code = response.status_code
+    if status_code < 200 or status_code in (204, 304):
+        # RFC 9110: these answers have no body, so no Content-Length for one either.
+        headers = [
+            pair for pair in response.headers.to_wsgi_list() if pair[0].lower() != "content-length"
+        ]
+        start_response(response.status, headers)
+        response.close()
+        return []
     start_response(response.status, response.headers.to_wsgi_list())
     body = response.response
     if environ["REQUEST_METHOD"] == "HEAD":

@@ -380,7 +380,7 @@ class Rule:
                 value = self.defaults[name]
             try:
                 parts.append(to_url(value))
-            except ValueError as exc:
+            except (ValueError, TypeError, OverflowError) as exc:
                 raise ValueError(f"value {value!r} for {name!r} cannot be built: {exc}") from None
             parts.append(literal)
         return "".join(parts)
