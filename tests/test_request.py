@@ -377,3 +377,41 @@ def test_trusted_hosts(app: Erlen, client) -> None:
     assert client.get("/", headers={"Host": "badexample.org"}).status_code == 400
     app.config["TRUSTED_HOSTS"] = None
     assert client.get("/", headers={"Host": "evil.com"}).text == "evil.com"
+
+
+def test_authorization_is_parsed(app: Erlen, client) -> None:
+    import base64
+
+    @app.route("/who")
+    def who() -> dict[str, Any]:
+        auth = request.authorization
+        if auth is None:
+            return {"auth": None}
+        return {"type": auth.type, "user": auth.username, "pw": auth.password, "tok": auth.token}
+
+    basic = base64.b64encode(b"ada:s3cr:et").decode()
+    assert client.get("/who", headers={"Authorization": f"Basic {basic}"}).get_json() == {
+        "type": "basic", "user": "ada", "pw": "s3cr:et", "tok": None,
+    }  # fmt: skip
+    assert client.get("/who", headers={"Authorization": "Bearer abc.def"}).get_json() == {
+        "type": "bearer", "user": None, "pw": None, "tok": "abc.def",
+    }  # fmt: skip
+    assert client.get("/who", headers={"Authorization": "Basic !!!"}).get_json() == {"auth": None}
+    assert client.get("/who").get_json() == {"auth": None}
+
+
+def test_accept_mimetypes(app: Erlen, client) -> None:
+    @app.route("/neg")
+    def negotiate() -> dict[str, Any]:
+        accept = request.accept_mimetypes
+        return {
+            "best": accept.best_match(["text/html", "application/json"]),
+            "json": accept.accept_json,
+            "html": accept.accept_html,
+            "has_xml": "application/xml" in accept,
+        }
+
+    data = client.get("/neg", headers={"Accept": "application/json"}).get_json()
+    assert data == {"best": "application/json", "json": True, "html": False, "has_xml": False}
+    data = client.get("/neg", headers={"Accept": "text/html,*/*;q=0.1"}).get_json()
+    assert data["best"] == "text/html" and data["html"] and data["has_xml"]

@@ -866,3 +866,88 @@ def parse_qsl(
             value = unquote(value.replace("+", " "), "utf-8", errors)
         append((name, value))
     return pairs
+
+
+# -- Accept and Authorization as objects -----------------------------------------------------
+
+
+class MIMEAccept:
+    """An ``Accept`` header, with the query methods views use for content negotiation."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+
+    def best_match(self, offers: Sequence[str], default: str | None = None) -> str | None:
+        """The offer the client prefers, or ``default`` when it accepts none of them."""
+        return best_match(self.value, offers, default)
+
+    def quality(self, mimetype: str) -> float:
+        return accept_quality(self.value, mimetype)
+
+    def __contains__(self, mimetype: object) -> bool:
+        return isinstance(mimetype, str) and self.quality(mimetype) > 0
+
+    @property
+    def accept_json(self) -> bool:
+        return "application/json" in self
+
+    @property
+    def accept_html(self) -> bool:
+        return "text/html" in self or "application/xhtml+xml" in self
+
+    def __repr__(self) -> str:
+        return f"<MIMEAccept {self.value!r}>"
+
+
+class Authorization:
+    """A parsed ``Authorization`` header: Basic credentials or a token scheme."""
+
+    __slots__ = ("type", "username", "password", "token")
+
+    def __init__(
+        self,
+        type: str,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+    ) -> None:
+        self.type = type
+        self.username = username
+        self.password = password
+        self.token = token
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """Dict-style access to ``username`` and ``password``, as Werkzeug's object allows."""
+        if key in ("username", "password", "token"):
+            value = getattr(self, key)
+            return str(value) if value is not None else default
+        return default
+
+    def __repr__(self) -> str:
+        return f"<Authorization {self.type} {self.username or ''}>"
+
+
+def parse_authorization(value: str | None) -> Authorization | None:
+    """``Basic`` credentials (base64 ``user:password``) or a ``<scheme> <token>``; None for a
+    missing or malformed header. Never raises."""
+    if not value:
+        return None
+    scheme, _, rest = value.strip().partition(" ")
+    scheme, rest = scheme.lower(), rest.strip()
+    if not scheme or not rest:
+        return None
+    if scheme == "basic":
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(rest, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        username, separator, password = decoded.partition(":")
+        if not separator:
+            return None
+        return Authorization("basic", username, password)
+    return Authorization(scheme, token=rest)

@@ -318,9 +318,16 @@ class Request:
         return str(value) if value is not None else None
 
     @property
-    def authorization(self) -> str | None:
-        value = self.headers.get("Authorization")
-        return str(value) if value is not None else None
+    def authorization(self) -> http.Authorization | None:
+        """The ``Authorization`` header, parsed: ``.type``, ``.username``/``.password`` for
+        Basic, ``.token`` for Bearer and other schemes; None when absent or malformed."""
+        return http.parse_authorization(self.headers.get("Authorization"))
+
+    @property
+    def accept_mimetypes(self) -> http.MIMEAccept:
+        """The ``Accept`` header: ``best_match(offers)``, ``quality(mimetype)``, ``in``,
+        ``accept_json`` and ``accept_html``, as in Flask."""
+        return http.MIMEAccept(self.headers.get("Accept"))
 
     @property
     def accept(self) -> str:
@@ -330,8 +337,6 @@ class Request:
     def accept_best_match(self, offers: list[str], default: str | None = None) -> str | None:
         """The offered media type the client prefers, by the ``Accept`` header's qualities."""
         return http.best_match(self.headers.get("Accept"), offers, default)
-
-    accept_mimetypes_best_match = accept_best_match
 
     @property
     def prefers_json(self) -> bool:
