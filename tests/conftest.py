@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,28 @@ try:
     _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 except ImportError:  # pragma: no cover - hypothesis is a dev dependency
     pass
+
+
+@contextmanager
+def waitress_in_thread(app: object) -> Iterator[int]:
+    """Serve ``app`` with waitress in a daemon thread on a free port; yields the port.
+
+    Stopping closes every socket from inside the server's own loop thread (through its
+    trigger), so the loop never polls a descriptor another thread has just closed.
+    """
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)  # type: ignore[union-attr]
+    finally:
+
+        def close_everything() -> None:
+            for channel in list(server._map.values()):  # type: ignore[union-attr]
+                channel.close()
+
+        server.trigger.pull_trigger(close_everything)  # type: ignore[union-attr]
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]

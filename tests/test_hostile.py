@@ -13,7 +13,6 @@ import json
 import os
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from typing import Any
 import pytest
 
 from erlen import Erlen, make_response, redirect, request
+
+from .conftest import waitress_in_thread
 
 pytestmark = pytest.mark.server
 
@@ -106,16 +107,8 @@ def static_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server_port(static_folder: Path) -> Iterator[int]:
-    from waitress.server import create_server
-
-    server = create_server(build_app(static_folder), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield int(server.effective_port)  # type: ignore[union-attr]
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with waitress_in_thread(build_app(static_folder)) as port:
+        yield port
 
 
 @dataclass

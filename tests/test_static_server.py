@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import http.client
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
 
 from erlen import Erlen
+
+from .conftest import waitress_in_thread
 
 pytestmark = pytest.mark.server
 
@@ -41,15 +41,8 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "data.bin").write_bytes(payload)
     app = Erlen("testapp", root_path=str(tmp_path))
-    server = create_server(app, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(int(server.effective_port), payload)  # type: ignore[union-attr]
-    finally:
-        server.close()
-        server.task_dispatcher.shutdown()  # let worker threads finish, closing their files
-        thread.join(timeout=5)
+    with waitress_in_thread(app) as port:
+        yield LiveServer(port, payload)
 
 
 def test_whole_file_range_and_304_over_http(live_server: LiveServer) -> None:
