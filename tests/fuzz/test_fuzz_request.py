@@ -72,6 +72,8 @@ def _register_views(app: Erlen, static: Path) -> None:
 
     @app.route("/headers", methods=["GET", "POST"])
     def headers() -> dict[str, Any]:
+        auth = request.authorization
+        accept = request.accept_mimetypes
         return {
             "best": request.accept_best_match(["application/json", "text/html"]),
             "prefers_json": request.prefers_json,
@@ -79,7 +81,8 @@ def _register_views(app: Erlen, static: Path) -> None:
             "params": request.mimetype_params,
             "length": request.content_length,
             "agent": request.user_agent,
-            "authorization": request.authorization,
+            "authorization": [auth.type, auth.username, auth.token] if auth else None,
+            "accept": [accept.accept_json, accept.accept_html, accept.quality("text/plain")],
             "host": request.host,
             "url": request.url,
             "values": len(request.values),
