@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,14 +37,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 20.0) -> None:
+def wait_for_port(
+    port: int,
+    process: subprocess.Popen[str],
+    timeout: float = 20.0,
+    output: Callable[[], str] | None = None,
+) -> None:
+    """Wait until something listens on ``port``; fail with the server's output if it exits.
+
+    ``output`` reads what the server printed (default: its stdout pipe).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            if process.stdout:
-                process.stdout.close()
-            raise RuntimeError(f"server exited early ({process.returncode}):\n{output}")
+            if output is not None:
+                printed = output()
+            else:
+                printed = process.stdout.read() if process.stdout else ""
+                if process.stdout:
+                    process.stdout.close()
+            raise RuntimeError(f"server exited early ({process.returncode}):\n{printed}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return

@@ -29,7 +29,7 @@ from .errors import (
 from .json import DefaultJSONProvider, JSONProvider
 from .request import Limits, Request
 from .response import Response
-from .routing import BaseConverter, Router, Rule
+from .routing import Router, Rule
 from .scaffold import Scaffold
 from .urls import build_url
 from .wsgi import handle_wsgi
@@ -299,9 +299,6 @@ class Erlen(Scaffold):
                 )
             self.view_functions[endpoint] = view_func
         self.url_map.add(rule_obj)
-
-    def url_map_converters(self) -> dict[str, type[BaseConverter]]:
-        return self.url_map.converters
 
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
         """Add a blueprint's routes, hooks and handlers to the app (see ``blueprints.py``)."""

@@ -118,11 +118,6 @@ class Context:
             self._session = opened if opened is not None else interface.make_null_session(self.app)
         return self._session
 
-    @property
-    def session_opened(self) -> bool:
-        """True when something touched the session, so it may need saving."""
-        return self._session is not None
-
     def push(self) -> None:
         if self._tokens is None:
             self._tokens = []

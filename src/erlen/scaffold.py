@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .errors import HTTPException, default_exceptions
@@ -246,8 +246,3 @@ class Scaffold:
         if issubclass(exc_class, HTTPException) and exc_class is not HTTPException:
             return exc_class, exc_class.code
         return exc_class, None
-
-
-def iter_unique(items: Iterable[str]) -> list[str]:
-    """``items`` without duplicates, in first-seen order."""
-    return list(dict.fromkeys(items))

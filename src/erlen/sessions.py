@@ -12,6 +12,7 @@ code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable
@@ -180,7 +181,7 @@ class SecureCookieSessionInterface(SessionInterface):
             keys,
             salt=self.salt,
             serializer=_CompactJSON,
-            signer_kwargs={"key_derivation": "hmac", "digest_method": _sha1()},
+            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
         )
 
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
@@ -310,12 +311,6 @@ def _untag(value: dict[str, Any]) -> Any:
         ((inner_key, inner_value),) = item.items()
         return {inner_key[:-2]: inner_value}
     return value
-
-
-def _sha1() -> Any:
-    import hashlib
-
-    return hashlib.sha1
 
 
 # -- flashing ----------------------------------------------------------------------------------

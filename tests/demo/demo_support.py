@@ -10,10 +10,11 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tests.conftest import wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS_DIR = ROOT / "examples" / "users"
@@ -71,22 +72,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for_port(
-    port: int, process: subprocess.Popen[str], log_path: Path, timeout: float = 30.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = log_path.read_text()
-            raise RuntimeError(f"the server exited early ({process.returncode}):\n{output}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
 class HTTPResult:
@@ -147,7 +132,7 @@ class DemoServer:
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
-            wait_for_port(self.port, self.process, self.log_path)
+            wait_for_port(self.port, self.process, 30.0, output=self.log_path.read_text)
         except Exception:
             self.stop()
             raise
