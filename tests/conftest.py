@@ -15,8 +15,29 @@ from pathlib import Path
 import pytest
 
 from erlen import Erlen
+from erlen.testing import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: Every test that talks to an app runs once per adapter: through its WSGI callable and through
+#: ``app.asgi``. Modules that test one side only (real WSGI servers, parsers) are marked
+#: ``wsgi_only``.
+INTERFACES = ("wsgi", "asgi")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "interface" in metafunc.fixturenames:
+        single = metafunc.definition.get_closest_marker("wsgi_only") is not None
+        metafunc.parametrize("interface", ["wsgi"] if single else INTERFACES, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def interface(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The adapter this test's clients use: ``app.test_client()`` goes through it."""
+    name: str = getattr(request, "param", "wsgi")
+    monkeypatch.setattr(TestClient, "interface", name)
+    return name
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from erlen.cli import NoAppException, locate_app
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.wsgi_only
+
 
 def test_locate_app_forms(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "factory_mod.py").write_text(

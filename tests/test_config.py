@@ -9,6 +9,8 @@ import pytest
 
 from erlen import Config, Erlen
 
+pytestmark = pytest.mark.wsgi_only
+
 
 def test_defaults_are_documented_values(app: Erlen) -> None:
     assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024

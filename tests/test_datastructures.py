@@ -23,6 +23,8 @@ from erlen.datastructures import (
 from erlen.errors import BadRequest
 from erlen.http import is_token
 
+pytestmark = pytest.mark.wsgi_only
+
 # -- BadRequestKeyError ------------------------------------------------------------------------
 
 

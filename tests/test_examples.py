@@ -8,7 +8,7 @@ import pytest
 
 from .test_serving import fetch
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
 
 @pytest.fixture

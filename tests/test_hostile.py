@@ -25,7 +25,7 @@ from erlen import Erlen, make_response, redirect, request
 
 from .conftest import waitress_in_thread
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
 TIMEOUT = 10.0
 MAX_CONTENT_LENGTH = 256 * 1024

@@ -45,6 +45,8 @@ from erlen.http import (
     url_quote,
 )
 
+pytestmark = pytest.mark.wsgi_only
+
 TOKEN_CHARS = "!#$%&'+-.^_`|~" + string.ascii_letters + string.digits  # no "*": RFC 2231 marker
 tokens = st.text(alphabet=TOKEN_CHARS, min_size=1, max_size=20)
 maybe_text = st.none() | st.text()

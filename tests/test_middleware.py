@@ -12,6 +12,10 @@ from erlen import Erlen, request, url_for
 from erlen.middleware import ProxyFix
 from erlen.middleware.proxy_fix import ORIGINAL_KEY
 
+# ProxyFix is WSGI middleware (around app.wsgi_app); ASGI servers read the forwarded headers
+# themselves (uvicorn --proxy-headers --forwarded-allow-ips).
+pytestmark = pytest.mark.wsgi_only
+
 
 @pytest.fixture
 def proxied(app: Erlen) -> Erlen:

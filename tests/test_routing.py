@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from erlen.errors import BuildError, HTTPException, MethodNotAllowed, NotFound, RequestRedirect
 from erlen.routing import DEFAULT_CONVERTERS, BaseConverter, Router, Rule
 
+pytestmark = pytest.mark.wsgi_only
+
 
 def make_router(*rules: Rule) -> Router:
     router = Router()

@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
 
 def fetch(

@@ -14,7 +14,7 @@ from erlen import Erlen
 
 from .conftest import waitress_in_thread
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
 
 @dataclass

@@ -32,6 +32,7 @@ from .context import (
     request,
     session,
     stream_with_context,
+    websocket,
 )
 from .errors import HTTPException, abort
 from .json import jsonify
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         stream_template,
         stream_template_string,
     )
+    from .websocket import WebSocket, WebSocketDisconnect
 
 __version__ = "0.1.0"
 
@@ -86,11 +88,16 @@ __all__ = [
     "stream_template_string",
     "stream_with_context",
     "url_for",
+    "websocket",
+    "WebSocket",
+    "WebSocketDisconnect",
 ]
 
 # Names served from modules that are imported on first use (PEP 562).
 _LAZY = {
     "Blueprint": "blueprints",
+    "WebSocket": "websocket",
+    "WebSocketDisconnect": "websocket",
     "flash": "sessions",
     "get_flashed_messages": "sessions",
     "send_file": "static",

@@ -10,8 +10,10 @@ from the server. A request takes one straight line through this module::
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
 from types import CoroutineType
@@ -20,10 +22,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from .config import DEFAULT_CONFIG, Config
 from .context import Context, Namespace, _cv_context
 from .context import request as current_request
+from .dispatch_async import AsyncDispatch
 from .errors import (
     BadRequest,
     HTTPException,
     InternalServerError,
+    NotFound,
     RequestRedirect,
 )
 from .json import DefaultJSONProvider, JSONProvider
@@ -35,8 +39,11 @@ from .urls import build_url
 from .wsgi import handle_wsgi
 
 if TYPE_CHECKING:
+    import asyncio
     import logging
+    from concurrent.futures import ThreadPoolExecutor
 
+    from .asgi import Receive, Send
     from .blueprints import Blueprint
     from .sessions import SessionInterface
     from .testing import TestClient
@@ -47,12 +54,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-class Erlen(Scaffold):
+class Erlen(AsyncDispatch, Scaffold):
     """A web application: register views on it, then serve it.
 
     ``Erlen(__name__)`` finds ``templates/`` and ``static/`` beside the module that creates it.
     The instance is a WSGI callable (``app(environ, start_response)``), so any WSGI server serves
-    it; :meth:`run` starts a development server on http://127.0.0.1:5000.
+    it, and ``app.asgi`` is its ASGI callable, for uvicorn or granian; :meth:`run` starts a
+    development server on http://127.0.0.1:5000.
     """
 
     request_class: type[Request] = Request
@@ -110,6 +118,14 @@ class Erlen(Scaffold):
         self._hooks_cache: dict[tuple[str, str | None], tuple[Any, ...]] = {}
         self._has_request_hooks = False
         self._has_teardown = False
+        #: Lifespan hooks: run once before the first request is served, and at shutdown.
+        self.before_serving_funcs: list[Callable[[], Any]] = []
+        self.after_serving_funcs: list[Callable[[], Any]] = []
+        self._started = False
+        self._start_lock = threading.Lock()
+        self._async_start_lock: asyncio.Lock | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._async_views: dict[Callable[..., Any], bool] = {}
         if self.has_static_folder:
             if bool(static_host) != host_matching:
                 raise ValueError("Use 'static_host' together with 'host_matching=True'.")
@@ -428,13 +444,8 @@ class Erlen(Scaffold):
         try:
             if request.limits.trusted_hosts is not None:
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
-            if request.routing_exception is None:
-                try:
-                    request.url_rule, request.view_args = self.url_map.match(
-                        request.path, request.method
-                    )
-                except HTTPException as exc:
-                    request.routing_exception = exc
+            if request.url_rule is None and request.routing_exception is None:
+                self._match_request(request)
             rv = None
             if self._has_request_hooks:
                 rv = self.preprocess_request(request)
@@ -451,10 +462,35 @@ class Erlen(Scaffold):
             return self.finalize_request(ctx, response)
         return response
 
+    def _match_request(self, request: Request) -> None:
+        """Set the request's rule and URL values, or its routing error."""
+        try:
+            request.url_rule, request.view_args = self.url_map.match(request.path, request.method)
+        except NotFound as exc:
+            request.routing_exception = self._websocket_route_error(request) or exc
+        except HTTPException as exc:
+            request.routing_exception = exc
+
+    def _websocket_route_error(self, request: Request) -> HTTPException | None:
+        """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""
+        try:
+            self.url_map.match(request.path, "GET", websocket=True)
+        except HTTPException:
+            return None
+        return BadRequest(
+            f"{request.path} is a WebSocket endpoint: connect to it with a WebSocket client. "
+            "WebSockets need the app served over ASGI (app.asgi, or 'erlen run --asgi')."
+        )
+
     def dispatch_request(self, request: Request | None = None) -> Any:
         """Call the matched view with the URL's values; raise the routing error if none matched."""
-        if request is None:
-            request = current_request
+        rv = self._call_view(request if request is not None else current_request)
+        if type(rv) is CoroutineType:
+            rv = self.run_async(rv)
+        return rv
+
+    def _call_view(self, request: Request) -> Any:
+        """The matched view's return value, still a coroutine for an ``async def`` view."""
         if request.routing_exception is not None:
             exc = request.routing_exception
             if isinstance(exc, RequestRedirect) and request.query_string:
@@ -464,20 +500,38 @@ class Erlen(Scaffold):
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response(self.url_map.allowed_methods(request.path))
         view_args: dict[str, Any] = request.view_args  # type: ignore[assignment]
-        rv = self.view_functions[rule.endpoint](**view_args)
-        if type(rv) is CoroutineType:
-            rv = self.run_async(rv)
-        return rv
+        return self.view_functions[rule.endpoint](**view_args)
 
     def run_async(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run an ``async def`` view's or hook's coroutine to completion under WSGI.
+        """Run an ``async def`` view's or hook's coroutine to completion from sync dispatch.
 
-        Each call gets its own event loop (as Flask's ``async_to_sync`` does), so async code
-        written for an ASGI server also works under a WSGI one, one request per thread.
+        Under WSGI each call gets its own event loop (as Flask's ``async_to_sync`` does); in a
+        worker thread of an ASGI request it runs on the server's loop (see ``concurrency.py``).
         """
-        import asyncio
+        from .concurrency import run_coroutine
 
-        return asyncio.run(coroutine)
+        return run_coroutine(coroutine)
+
+    def _is_async_view(self, view: Callable[..., Any]) -> bool:
+        """Whether a view is ``async def``; PERF: decided once per view function."""
+        flag = self._async_views.get(view)
+        if flag is None:
+            from .concurrency import is_async_callable
+
+            flag = self._async_views[view] = is_async_callable(view)
+        return flag
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The thread pool that runs sync views under ASGI (``ASGI_THREADS`` workers)."""
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(
+                max_workers=int(self.config.get("ASGI_THREADS") or 40),
+                thread_name_prefix=f"erlen-{self.name}",
+            )
+        return self._executor
 
     def _maybe_await(self, value: Any) -> Any:
         return self.run_async(value) if type(value) is CoroutineType else value
@@ -538,11 +592,14 @@ class Erlen(Scaffold):
             for func in reversed(self._scoped(request.endpoint, "after_request_funcs")):
                 response = self._maybe_await(func(response))
         if ctx._session is not None:
-            interface = self.session_interface
-            session = ctx.session
-            if not interface.is_null_session(session):
-                interface.save_session(self, session, response)
+            self._save_session(ctx, response)
         return response
+
+    def _save_session(self, ctx: Context, response: Response) -> None:
+        interface = self.session_interface
+        session = ctx.session
+        if not interface.is_null_session(session):
+            interface.save_session(self, session, response)
 
     def do_teardown_request(self, ctx: Context, error: BaseException | None = None) -> None:
         """Run teardown hooks, innermost scope first, the last registered first."""
@@ -586,8 +643,14 @@ class Erlen(Scaffold):
                         return handler
         return None
 
+    # The public handlers below run an async error handler to completion; the ``_..._outcome``
+    # methods behind them return its coroutine instead, for the async dispatch to await.
+
     def handle_http_exception(self, exc: HTTPException) -> Any:
         """A registered handler's answer to an HTTP error, or the error object."""
+        return self._maybe_await(self._http_exception_outcome(exc))
+
+    def _http_exception_outcome(self, exc: HTTPException) -> Any:
         if isinstance(exc, RequestRedirect):
             return exc.get_response()
         if exc.response is not None:  # abort(response): answered as given, as in Flask
@@ -598,7 +661,7 @@ class Erlen(Scaffold):
         handler = self._find_error_handler(exc, blueprints)
         if handler is None:
             return self._error_response(exc, self._wants_json(request))
-        return self._maybe_await(handler(exc))
+        return handler(exc)
 
     def _error_response(self, exc: HTTPException, as_json: bool) -> Response:
         """The error object for ``exc``, built with the app's response class."""
@@ -609,16 +672,19 @@ class Erlen(Scaffold):
 
     def handle_user_exception(self, exc: Exception) -> Any:
         """Route an exception from a view or hook to its handler; unhandled ones answer 500."""
+        return self._maybe_await(self._user_exception_outcome(exc))
+
+    def _user_exception_outcome(self, exc: Exception) -> Any:
         if isinstance(exc, HTTPException) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
-            return self.handle_http_exception(exc)
+            return self._http_exception_outcome(exc)
         ctx = _cv_context.get()
         request = ctx.request if ctx is not None else None
         if isinstance(exc, KeyError) and isinstance(exc, BadRequest):
-            return self.handle_http_exception(exc)
+            return self._http_exception_outcome(exc)
         handler = self._find_error_handler(exc, request.blueprints if request is not None else [])
         if handler is not None:
-            return self._maybe_await(handler(exc))
-        return self.handle_exception(exc)
+            return handler(exc)
+        return self._unhandled_outcome(exc)
 
     def handle_exception(self, exc: BaseException) -> Any:
         """The answer to an unhandled error: logged with its traceback, then a bare 500.
@@ -626,6 +692,9 @@ class Erlen(Scaffold):
         In testing mode (or with ``PROPAGATE_EXCEPTIONS``) the error is re-raised instead, so a
         test sees it. In debug mode the 500 page shows the traceback.
         """
+        return self._maybe_await(self._unhandled_outcome(exc))
+
+    def _unhandled_outcome(self, exc: BaseException) -> Any:
         if self._should_propagate():
             raise exc
         self.log_exception(exc)
@@ -638,7 +707,7 @@ class Erlen(Scaffold):
             server_error, request.blueprints if request is not None else []
         )
         if handler is not None:
-            return self._maybe_await(handler(server_error))
+            return handler(server_error)
         if self.debug:
             from .debug import traceback_response
 
@@ -656,7 +725,8 @@ class Erlen(Scaffold):
     def make_response(self, rv: Any) -> Response:
         """Turn a view's return value into a :class:`Response`.
 
-        Accepts a Response, str, bytes, dict or list (JSON), a generator or iterator (streamed),
+        Accepts a Response, str, bytes, dict or list (JSON), a generator or iterator, sync or
+        async (streamed),
         an HTTPException, or a tuple ``(body, status)``, ``(body, headers)`` or
         ``(body, status, headers)``. None is a bug in the view, reported with its endpoint.
         """
@@ -699,7 +769,12 @@ class Erlen(Scaffold):
             response = rv.get_response(self._wants_json(_current_request_or_none()))
             if status is not None:
                 response.status = status
-        elif isinstance(rv, Iterator) or hasattr(rv, "__next__") or _is_stream(rv):
+        elif (
+            isinstance(rv, Iterator)
+            or hasattr(rv, "__next__")
+            or hasattr(rv, "__aiter__")
+            or _is_stream(rv)
+        ):
             response = response_class(rv, status)
         else:
             raise TypeError(
@@ -772,11 +847,68 @@ class Erlen(Scaffold):
     def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
         return open(os.path.join(self.instance_path, resource), mode)
 
+    # -- lifespan ----------------------------------------------------------------------------
+
+    def before_serving(self, func: F) -> F:
+        """Run ``func()`` (sync or async) once before the first request is served.
+
+        Under ASGI it runs at the server's lifespan startup; under WSGI when ``erlen run`` or
+        :meth:`run` start, or else before the first request. Open pools and clients here.
+        """
+        self.before_serving_funcs.append(func)
+        return func
+
+    def after_serving(self, func: F) -> F:
+        """Run ``func()`` (sync or async) once when the server shuts down, to release resources.
+
+        Under ASGI it runs at the lifespan shutdown; under WSGI when the development server
+        stops, or at interpreter exit under another WSGI server.
+        """
+        self.after_serving_funcs.append(func)
+        return func
+
+    def startup(self) -> None:
+        """Run the :meth:`before_serving` hooks, once, from sync code (thread-safe)."""
+        with self._start_lock:
+            if self._started:
+                return
+            for func in self.before_serving_funcs:
+                self._maybe_await(func())
+            self._started = True
+        if self.after_serving_funcs:
+            # A WSGI server gives no shutdown signal; interpreter exit is the last chance.
+            atexit.register(self.shutdown)
+
+    def shutdown(self) -> None:
+        """Run the :meth:`after_serving` hooks, once, if the app was started."""
+        with self._start_lock:
+            if not self._started:
+                return
+            self._started = False
+            for func in self.after_serving_funcs:
+                self._maybe_await(func())
+        atexit.unregister(self.shutdown)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    # -- server interfaces -------------------------------------------------------------------
+
     def wsgi_app(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI application; wrap this (not the app) with WSGI middleware."""
         return handle_wsgi(self, environ, start_response)
+
+    async def asgi(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """The ASGI 3 application: HTTP, WebSocket and lifespan (see ``asgi.py``).
+
+        Serve it with ``uvicorn module:app.asgi``, ``granian --interface asgi module:app.asgi``
+        or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware.
+        """
+        from .asgi import handle_asgi  # on first use: a WSGI-only app never loads asyncio
+
+        await handle_asgi(self, scope, receive, send)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

@@ -192,6 +192,7 @@ class Blueprint(Scaffold):
             "before_request_funcs",
             "after_request_funcs",
             "teardown_request_funcs",
+            "before_websocket_funcs",
             "url_value_preprocessors",
             "url_default_functions",
             "template_context_processors",

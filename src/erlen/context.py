@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .request import Request
     from .response import Response
     from .sessions import SessionMixin
+    from .websocket import WebSocket
 
 __all__ = [
     "Context",
@@ -29,6 +30,7 @@ __all__ = [
     "request",
     "g",
     "session",
+    "websocket",
     "has_request_context",
     "has_app_context",
     "after_this_request",
@@ -221,6 +223,9 @@ class _Proxy(Generic[T]):
     def __len__(self) -> int:
         return len(self._erlen_lookup())
 
+    def __aiter__(self) -> Any:
+        return self._erlen_lookup().__aiter__()
+
     def __bool__(self) -> bool:
         try:
             return bool(self._erlen_lookup())
@@ -285,10 +290,23 @@ class _RequestProxy(_Proxy["Request"]):
         return getattr(_current_request(), name)
 
 
+def _current_websocket() -> WebSocket:
+    from .websocket import WebSocket
+
+    current = _lookup_request_context("websocket").request
+    if not isinstance(current, WebSocket):
+        raise RuntimeError(
+            "'websocket' is only available in a WebSocket view (@app.websocket); an HTTP view "
+            "uses 'request'."
+        )
+    return current
+
+
 current_app: Erlen = cast("Erlen", _Proxy(_current_app))
 request: Request = cast("Request", _RequestProxy(_current_request))
 g: Namespace = cast(Namespace, _Proxy(_current_g))
 session: SessionMixin = cast("SessionMixin", _Proxy(_current_session))
+websocket: WebSocket = cast("WebSocket", _Proxy(_current_websocket))
 
 
 def get_context() -> Context | None:

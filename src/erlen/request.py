@@ -363,6 +363,9 @@ class Request:
                 f"The request body is {length} bytes; the limit is {limit} bytes."
             )
 
+    async def _receive_body(self) -> None:
+        """Make the body readable without blocking an event loop (ASGI adapters receive it)."""
+
     def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
         """The raw body, read once (within ``MAX_CONTENT_LENGTH``) and kept when ``cache``."""
         if self._data is None:

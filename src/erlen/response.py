@@ -153,10 +153,7 @@ class Response:
     def get_data(self, as_text: bool = False) -> Any:
         """The whole body; a streamed body is read (and kept) on first call."""
         if not isinstance(self.response, list):
-            self.response = [
-                chunk.encode(self.charset) if isinstance(chunk, str) else chunk
-                for chunk in self.response
-            ]
+            self.response = list(self.iter_encoded())
         data = b"".join(
             chunk.encode(self.charset) if isinstance(chunk, str) else chunk
             for chunk in self.response
@@ -170,9 +167,18 @@ class Response:
         return str(self.get_data(as_text=True))
 
     def iter_encoded(self) -> Iterator[bytes]:
-        """The body as bytes chunks, encoding str chunks of a streamed body."""
+        """The body as bytes chunks, encoding str chunks of a streamed body.
+
+        An async generator body is driven on an event loop of its own, so it streams under WSGI
+        too (the ASGI adapter iterates it on the server's loop instead).
+        """
         charset = self.charset
-        for chunk in self.response:
+        body: Any = self.response
+        if hasattr(body, "__aiter__"):
+            from .concurrency import iterate_async
+
+            body = iterate_async(body)
+        for chunk in body:
             yield chunk.encode(charset) if isinstance(chunk, str) else chunk
 
     def get_json(self, force: bool = False, silent: bool = False) -> Any:

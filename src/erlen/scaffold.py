@@ -63,6 +63,7 @@ class Scaffold:
         self.teardown_request_funcs: dict[
             HookScope, list[Callable[[BaseException | None], Any]]
         ] = defaultdict(list)
+        self.before_websocket_funcs: dict[HookScope, list[Callable[[], Any]]] = defaultdict(list)
         self.url_value_preprocessors: dict[
             HookScope, list[Callable[[str | None, dict[str, Any] | None], None]]
         ] = defaultdict(list)
@@ -160,6 +161,27 @@ class Scaffold:
         """``route(rule, methods=["DELETE"])``."""
         return self._method_route("DELETE", rule, options)
 
+    def websocket(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Register the decorated ``async def`` function as the WebSocket view for ``rule``.
+
+        The view takes the rule's URL values and talks through ``erlen.websocket``. WebSocket
+        routes are served over ASGI only (``app.asgi``, ``erlen run --asgi``).
+        """
+
+        def decorator(func: F) -> F:
+            from .concurrency import is_async_callable
+
+            if not is_async_callable(func):
+                raise TypeError(
+                    f"The WebSocket view {func.__name__!r} must be an 'async def' function: "
+                    "it awaits websocket.receive() and websocket.send()."
+                )
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, func, methods=["GET"], websocket=True, **options)
+            return func
+
+        return decorator
+
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Register the decorated function as the view of an endpoint whose rule is added apart."""
 
@@ -187,6 +209,12 @@ class Scaffold:
         """Run ``func(error)`` when the request ends, even after an unhandled error."""
         self.teardown_request_funcs[None].append(func)
         self._changed()
+        return func
+
+    def before_websocket(self, func: F) -> F:
+        """Run ``func()`` before each WebSocket view; a non-None return value refuses the
+        handshake with that response (where the server supports it, else a 403)."""
+        self.before_websocket_funcs[None].append(func)
         return func
 
     def url_value_preprocessor(self, func: F) -> F:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .app import Erlen
     from .request import Request
     from .sessions import SessionMixin
+    from .testing_asgi import WebSocketTestSession
 
 __all__ = ["TestClient", "TestResponse", "build_environ", "build_request", "ErlenCliRunner"]
 
@@ -269,11 +270,29 @@ class _Cookie:
 
 
 class TestClient:
-    """Sends requests to the app in-process; cookies persist across calls like a browser's."""
+    """Sends requests to the app in-process; cookies persist across calls like a browser's.
+
+    ``interface`` chooses the adapter the requests go through: ``"wsgi"`` (the app's WSGI
+    callable) or ``"asgi"`` (``app.asgi``, each request on an event loop, sync views in the
+    app's thread pool). The class attribute sets the default for every client.
+    """
 
     __test__ = False
 
-    def __init__(self, app: Erlen, use_cookies: bool = True, **environ_base: Any) -> None:
+    #: The adapter requests go through unless the constructor says otherwise.
+    interface = "wsgi"
+
+    def __init__(
+        self,
+        app: Erlen,
+        use_cookies: bool = True,
+        interface: str | None = None,
+        **environ_base: Any,
+    ) -> None:
+        if interface is not None:
+            if interface not in ("wsgi", "asgi"):
+                raise ValueError("interface must be 'wsgi' or 'asgi'.")
+            self.interface = interface
         self.app = app
         self.use_cookies = use_cookies
         self.environ_base = environ_base
@@ -391,13 +410,18 @@ class TestClient:
             self._pop_preserved()  # the previous request's context ends when the next starts
             sink_token = _context_sink.set(contexts)
         try:
-            body_iterable = self.app(environ, start_response)
-            try:
-                data = b"".join(body_iterable)
-            finally:
-                close = getattr(body_iterable, "close", None)
-                if close is not None:
-                    close()
+            if self.interface == "asgi":
+                from .testing_asgi import call_asgi
+
+                captured["status"], captured["headers"], data = call_asgi(self.app, environ)
+            else:
+                body_iterable = self.app(environ, start_response)
+                try:
+                    data = b"".join(body_iterable)
+                finally:
+                    close = getattr(body_iterable, "close", None)
+                    if close is not None:
+                        close()
         finally:
             if sink_token is not None:
                 _context_sink.reset(sink_token)
@@ -413,6 +437,24 @@ class TestClient:
 
     def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
         return self.open(path, "GET", **kwargs)
+
+    def websocket_connect(self, path: str, **kwargs: Any) -> WebSocketTestSession:
+        """A WebSocket session with the app through ``app.asgi``: use it in a ``with`` block.
+
+        The arguments are those of :meth:`open`; ``subprotocols=[...]`` offers subprotocols.
+        The jar's cookies are sent. A refused handshake raises ``WebSocketRefused``.
+        """
+        from .testing_asgi import WebSocketTestSession, scope_from_environ
+
+        subprotocols = kwargs.pop("subprotocols", None)
+        environ = build_environ(path, **kwargs)
+        if self.use_cookies:
+            cookie = self._cookie_header(environ["SERVER_NAME"], environ["PATH_INFO"] or "/")
+            if cookie and "HTTP_COOKIE" not in environ:
+                environ["HTTP_COOKIE"] = cookie
+        scope = scope_from_environ(environ, "websocket")
+        scope["subprotocols"] = list(subprotocols or ())
+        return WebSocketTestSession(self.app, scope)
 
     def post(self, path: str = "/", **kwargs: Any) -> TestResponse:
         return self.open(path, "POST", **kwargs)

@@ -44,6 +44,8 @@ def handle_wsgi(
     app: Erlen, environ: dict[str, Any], start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request with ``app``."""
+    if not app._started:
+        app.startup()  # WSGI has no lifespan: the before-serving hooks run before the first request
     try:
         request = _build_request(app, environ)
     except HTTPException as exc:
@@ -245,4 +247,7 @@ class _ClosingBody:
         return self._iterator
 
     def close(self) -> None:
-        self._response.close()
+        try:
+            self._iterator.close()  # type: ignore[attr-defined]  # a generator: ends its body
+        finally:
+            self._response.close()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from demo_support import ADMIN_EMAIL, ADMIN_PASSWORD, DemoServer, in_ci, unique_email
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from demo_support import ADMIN_EMAIL, DemoServer, unique_email
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
 
 def auth_header(token: str) -> dict[str, str]:

@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from erlen import Erlen
 
+pytestmark = pytest.mark.wsgi_only
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,9 +74,10 @@ def test_any_valid_response_reaches_the_client_as_built(
             return _body_for_view(body), status, headers
         return make_response(_body_for_view(body), status, headers)
 
-    response = app.test_client().get("/")
+    client = app.test_client()
+    response = client.get("/")
     assert response.status_code == _status_code(status)
-    if isinstance(status, str):
+    if isinstance(status, str) and client.interface == "wsgi":  # ASGI sends no reason phrase
         assert response.status == status
     expected_headers: dict[str, list[str]] = {}
     for name, value in headers:

@@ -1,0 +1,357 @@
+"""The ASGI adapter: a scope and ``receive``/``send`` in, ASGI messages out.
+
+Like ``wsgi.py`` this module only translates. An HTTP scope becomes an :class:`ASGIRequest`,
+which :meth:`Erlen.handle_async` answers with a :class:`~erlen.response.Response`, which is sent
+back as ``http.response.start`` and ``http.response.body`` messages. A WebSocket scope becomes a
+:class:`~erlen.websocket.WebSocket`; the lifespan scope runs the app's startup and shutdown
+hooks.
+
+The request body arrives as ``http.request`` messages. An :class:`ASGIBody` collects them: a
+sync view (in a worker thread) reads it lazily, each read waiting on the loop for the next
+message; before an ``async def`` view runs, the whole body is received (within
+``MAX_CONTENT_LENGTH``), so the view reads it without blocking the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .concurrency import iterate_in_thread, run_in_thread
+from .datastructures import Headers
+from .errors import BadRequest, RequestEntityTooLarge
+from .request import _MISSING, LimitedStream, Limits, Request
+from .websocket import WebSocket
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .response import Response
+
+__all__ = ["handle_asgi", "ASGIRequest", "ASGIBody", "ClientDisconnected", "Receive", "Send"]
+
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Statuses whose answers never carry a body (RFC 9110), so they get no Content-Length either.
+_BODYLESS = frozenset((204, 304))
+
+
+class ClientDisconnected(BadRequest):
+    """The client went away before its request body was complete."""
+
+
+async def handle_asgi(app: Erlen, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    """Serve one ASGI connection (HTTP request, WebSocket or lifespan) with ``app``."""
+    kind = scope["type"]
+    if kind == "http":
+        await _serve_http(app, scope, receive, send)
+    elif kind == "websocket":
+        await _serve_websocket(app, scope, receive, send)
+    elif kind == "lifespan":
+        await _serve_lifespan(app, receive, send)
+    else:
+        raise ValueError(f"Erlen cannot serve an ASGI scope of type {kind!r}.")
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def asgi_headers(scope: dict[str, Any]) -> Headers:
+    """The scope's headers as :class:`Headers`, names in title case as WSGI's would be."""
+    return Headers._from_checked(
+        [
+            (name.decode("latin-1").title(), value.decode("latin-1"))
+            for name, value in scope["headers"]
+        ]
+    )
+
+
+def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """Response headers as ASGI wants them: lower-case names, latin-1 bytes."""
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
+def _decode_path(scope: dict[str, Any]) -> str:
+    """The request path; BadRequest for a NUL byte or, from ``raw_path``, invalid UTF-8."""
+    path: str = scope["path"] or "/"
+    if "\ufffd" in path and scope.get("raw_path"):
+        # The server decoded invalid UTF-8 as U+FFFD; the raw path tells whether it was real.
+        from urllib.parse import unquote_to_bytes
+
+        raw = scope["raw_path"].split(b"?", 1)[0]
+        try:
+            unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("The URL path is not valid UTF-8.") from None
+    if "\x00" in path:
+        raise BadRequest("The URL path contains a NUL byte.")
+    root_path = scope.get("root_path")
+    if root_path and path.startswith(root_path):
+        # ASGI puts the mount point in both; the app routes on what is below it.
+        path = path[len(root_path) :] or "/"
+    return path
+
+
+class ASGIBody:
+    """The request body, as ``http.request`` messages from ``receive``.
+
+    :meth:`read` is the blocking read a :class:`~erlen.request.LimitedStream` expects. Called
+    from a worker thread it waits on the event loop for the next message; called on the loop
+    itself it can only hand out what :meth:`receive_all` already collected.
+    """
+
+    __slots__ = ("_receive", "_loop", "_buffer", "_more", "_lock")
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._buffer = bytearray()
+        self._more = True
+        self._lock = threading.Lock()
+
+    async def _pull(self) -> None:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            self._more = False
+            raise ClientDisconnected("The client disconnected before sending the whole body.")
+        self._buffer += message.get("body", b"")
+        self._more = bool(message.get("more_body", False))
+
+    async def receive_all(self, limit: int | None) -> None:
+        """Receive the rest of the body, refusing (413) more than ``limit`` bytes."""
+        while self._more:
+            await self._pull()
+            if limit is not None and len(self._buffer) > limit:
+                raise RequestEntityTooLarge(
+                    f"The request body is larger than the limit of {limit} bytes."
+                )
+
+    def read(self, size: int = -1, /) -> bytes:
+        with self._lock:
+            while self._more and (size < 0 or len(self._buffer) < size):
+                if _on_loop(self._loop):
+                    raise RuntimeError(
+                        "The request body cannot be read on the event loop before it arrived; "
+                        "read it in the view (async views get it whole before they run)."
+                    )
+                asyncio.run_coroutine_threadsafe(self._pull(), self._loop).result()
+            if size < 0 or size >= len(self._buffer):
+                data = bytes(self._buffer)
+                self._buffer.clear()
+            else:
+                data = bytes(self._buffer[:size])
+                del self._buffer[:size]
+            return data
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class ASGIRequest(Request):
+    """A :class:`Request` from an ASGI HTTP scope; headers are decoded on first access."""
+
+    __slots__ = ("_body", "_header_view", "_stream", "_length")
+
+    def __init__(self, scope: dict[str, Any], body: ASGIBody | None, limits: Limits) -> None:
+        self.environ = scope
+        self.method = scope["method"]
+        self.query_string = scope["query_string"]
+        self.scheme = scope.get("scheme", "http")
+        server = scope.get("server")
+        self.server = (server[0], server[1]) if server else None
+        client = scope.get("client")
+        self.remote_addr = client[0] if client else None
+        self.root_path = scope.get("root_path", "")
+        self.limits = limits
+        self._body = body
+        self.url_rule = self.view_args = self.routing_exception = None
+        self._args = self._cookies = self._form = self._files = None
+        self._data = self._content_type = None
+        self._header_view: Headers | None = None
+        self._json = _MISSING
+        self._stream: LimitedStream | None = None
+        self._length: int | None = None
+        try:
+            self.path = _decode_path(scope)
+            for name, value in scope["headers"]:
+                if name == b"content-length":
+                    if not (value.isascii() and value.isdigit()):
+                        raise BadRequest("The Content-Length header is not a non-negative integer.")
+                    self._length = int(value)
+        except BadRequest as exc:
+            # As under WSGI, a malformed request still goes through the app for its 400.
+            self.path = scope["path"]
+            self.routing_exception = exc
+
+    @property  # type: ignore[override]
+    def stream(self) -> LimitedStream | None:
+        # PERF: made on first use, as most requests have no body to read.
+        if self._stream is None and self._body is not None:
+            self._stream = LimitedStream(self._body, self._length, self.limits.max_content_length)
+        return self._stream
+
+    @stream.setter
+    def stream(self, value: LimitedStream | None) -> None:
+        self._stream = value
+
+    @property
+    def headers(self) -> Headers:
+        view = self._header_view
+        if view is None:
+            view = self._header_view = asgi_headers(self.environ)
+        return view
+
+    @headers.setter
+    def headers(self, value: Headers) -> None:
+        self._header_view = value
+
+    async def _receive_body(self) -> None:
+        if self._body is not None and self._data is None:
+            self._check_declared_length()
+            await self._body.receive_all(self.limits.max_content_length)
+
+
+async def _serve_http(app: Erlen, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    loop = asyncio.get_running_loop()
+    request = ASGIRequest(scope, ASGIBody(receive, loop), app._request_limits())
+    response = await app.handle_async(request)
+    await send_response(app, response, request.method, send, receive)
+
+
+async def send_response(
+    app: Erlen, response: Response, method: str, send: Send, receive: Receive
+) -> None:
+    """Send ``response`` as ASGI messages; a streamed body ends if the client goes away."""
+    status = response.status_code
+    headers = response.headers.to_wsgi_list()
+    if status < 200 or status in _BODYLESS:
+        headers = [pair for pair in headers if pair[0].lower() != "content-length"]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": encode_headers(headers)}
+    )
+    body = response.response
+    if method == "HEAD" or status < 200 or status in _BODYLESS:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        await _close(app, response)
+        return
+    if type(body) is list and not response._on_close:
+        # PERF: a buffered body (the usual case) goes out in one message.
+        if len(body) == 1 and type(body[0]) is bytes:
+            data = body[0]
+        else:
+            data = b"".join(response.iter_encoded())
+        await send({"type": "http.response.body", "body": data, "more_body": False})
+        return
+    try:
+        await _stream_body(app, response, send, receive)
+    finally:
+        await _close(app, response)
+
+
+async def _stream_body(app: Erlen, response: Response, send: Send, receive: Receive) -> None:
+    """Send a streamed body chunk by chunk, until it ends or the client disconnects."""
+    streaming = asyncio.ensure_future(_send_chunks(app, response, send))
+    watching = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        done, _ = await asyncio.wait({streaming, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (streaming, watching):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(streaming, watching, return_exceptions=True)
+    if streaming in done:
+        streaming.result()  # re-raise an error of the body's iterator
+
+
+async def _send_chunks(app: Erlen, response: Response, send: Send) -> None:
+    body: Any = response.response
+    charset = response.charset
+    chunks: AsyncIterable[Any]
+    if hasattr(body, "__aiter__"):
+        chunks = body
+    elif getattr(body, "wsgi_file", None) is not None:
+        chunks = iterate_in_thread(app.executor, _file_chunks(body))
+    elif type(body) is list:
+        chunks = _list_chunks(body)
+    else:
+        chunks = iterate_in_thread(app.executor, iter(body))
+    async for chunk in chunks:
+        data = chunk.encode(charset) if isinstance(chunk, str) else chunk
+        if data:
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _list_chunks(body: list[Any]) -> AsyncIterable[Any]:
+    for chunk in body:
+        yield chunk
+
+
+def _file_chunks(body: Any) -> Iterator[bytes]:
+    file, block_size = body.wsgi_file, getattr(body, "block_size", 65536)
+    while chunk := file.read(block_size):
+        yield chunk
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _close(app: Erlen, response: Response) -> None:
+    """Close the body (ending a generator, running its ``finally``) and on-close callbacks."""
+    body: Any = response.response
+    aclose = getattr(body, "aclose", None)
+    if aclose is not None:
+        await aclose()
+    if getattr(body, "close", None) is not None or response._on_close:
+        await run_in_thread(app.executor, response.close)
+
+
+# -- WebSocket -------------------------------------------------------------------------------
+
+
+async def _serve_websocket(app: Erlen, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    limits = app._request_limits()
+    try:
+        path = _decode_path(scope)
+    except BadRequest:
+        await receive()  # websocket.connect
+        await send({"type": "websocket.close", "code": 1008, "reason": ""})
+        return
+    await app.handle_websocket(WebSocket(scope, receive, send, path, limits))
+
+
+# -- lifespan --------------------------------------------------------------------------------
+
+
+async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
+    """Run the app's startup hooks when the server starts and its shutdown hooks when it stops."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await app.startup_async()
+            except Exception as exc:
+                app.log_exception(exc)
+                await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await app.shutdown_async()
+            except Exception as exc:
+                app.log_exception(exc)
+                await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
+                return
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,128 @@
+"""Crossing between sync and async code, so one view works under WSGI and ASGI alike.
+
+Under WSGI every request runs in a server thread with no event loop: an ``async def`` view, hook
+or handler is run to completion on a fresh loop (as Flask does). Under ASGI the server's loop is
+running: ``async def`` code is awaited on it, and sync views run in the app's thread pool so
+they never block it. A coroutine met inside such a worker thread (an async hook around a sync
+view) is sent back to the server's loop and waited for, so it shares that loop's resources (a
+database pool opened at startup, other tasks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = [
+    "is_async_callable",
+    "run_coroutine",
+    "run_in_thread",
+    "iterate_in_thread",
+    "iterate_async",
+]
+
+T = TypeVar("T")
+
+#: The ASGI server's event loop, set for the code a request runs in a worker thread.
+_cv_server_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "erlen.server_loop", default=None
+)
+
+
+def is_async_callable(func: Callable[..., Any]) -> bool:
+    """True for an ``async def`` function, or an object or partial wrapping one."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - a class instance with async __call__
+    )
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion from sync code and return its result.
+
+    In a worker thread of an ASGI request it runs on the server's loop; anywhere else (WSGI) on
+    a loop of its own, created and closed for this call.
+    """
+    loop = _cv_server_loop.get()
+    if loop is not None and loop.is_running():
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+    return asyncio.run(coroutine)
+
+
+async def run_in_thread(executor: ThreadPoolExecutor, func: Callable[..., T], *args: Any) -> T:
+    """Call ``func(*args)`` in ``executor`` with the caller's context, without blocking the loop.
+
+    The worker sees the caller's context variables (the request, ``g``), and knows the loop, so
+    coroutines it meets come back here (see :func:`run_coroutine`).
+    """
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    context.run(_cv_server_loop.set, loop)
+    return await loop.run_in_executor(executor, context.run, func, *args)
+
+
+async def iterate_in_thread(
+    executor: ThreadPoolExecutor, iterator: Iterator[T]
+) -> AsyncIterator[T]:
+    """Yield from a sync iterator whose steps may block (a generator that sleeps or reads)."""
+    loop = asyncio.get_running_loop()
+    context = contextvars.copy_context()
+    context.run(_cv_server_loop.set, loop)
+    done = object()
+    while True:
+        step = loop.run_in_executor(executor, context.run, _next_or, iterator, done)
+        try:
+            item = await step
+        except asyncio.CancelledError:
+            # The step already running in its thread cannot be stopped; wait for it, so that
+            # closing the iterator afterwards does not race it ("generator already executing").
+            await asyncio.wait({step})
+            raise
+        if item is done:
+            return
+        yield item  # type: ignore[misc]  # not ``done``, so a T
+
+
+def _next_or(iterator: Iterator[T], default: object) -> T | object:
+    return next(iterator, default)
+
+
+def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
+    """Yield from an async iterable in sync code (an async generator body under WSGI).
+
+    One private event loop drives the whole iteration and is closed when it ends, so the async
+    generator's ``finally`` blocks run, on exhaustion or when the consumer stops early.
+    """
+    loop = asyncio.new_event_loop()
+    iterator = aiter(iterable)
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(_anext(iterator))
+            except StopAsyncIteration:
+                return
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        try:
+            if aclose is not None:
+                loop.run_until_complete(aclose())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+async def _anext(iterator: Any) -> Any:
+    return await iterator.__anext__()
+
+
+async def maybe_await(value: Awaitable[T] | T) -> T:
+    """The value, awaited first when it is awaitable (a hook may be sync or async)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value

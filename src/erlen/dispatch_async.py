@@ -1,0 +1,229 @@
+"""The async half of the dispatch: what :class:`~erlen.app.Erlen` does on an ASGI event loop.
+
+It follows the same steps as ``app.py``'s sync dispatch and shares its parts (routing,
+``make_response``, handler lookup, session saving); only the calls into user code differ, since
+here an ``async def`` view, hook or handler is awaited on the server's loop. A request for a
+sync view is not handled here at all: the whole sync dispatch runs in a worker thread, so
+blocking code (a database driver, a file read) never stalls the loop.
+
+Sync hooks and error handlers around an ``async def`` view run on the loop itself: keep them
+quick, or make them ``async def`` too.
+"""
+
+from __future__ import annotations
+
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any
+
+from .context import Context, _cv_context
+from .errors import HTTPException
+from .websocket import WebSocketDisconnect
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .app import Erlen
+    from .request import Request
+    from .response import Response
+    from .websocket import WebSocket
+
+__all__ = ["AsyncDispatch"]
+
+
+async def _resolve(value: Any) -> Any:
+    """A hook's return value, awaited when the hook was ``async def``."""
+    if type(value) is CoroutineType:
+        return await value
+    return value
+
+
+class AsyncDispatch:
+    """Methods of :class:`~erlen.app.Erlen` for requests served over ASGI."""
+
+    _started: bool
+    _async_start_lock: asyncio.Lock | None
+    _executor: ThreadPoolExecutor | None
+
+    async def handle_async(self: Erlen, request: Request) -> Response:  # type: ignore[misc]
+        """Answer one request on the event loop: the async twin of :meth:`Erlen.handle`."""
+        if not self._started:
+            await self.startup_async()
+        if request.url_rule is None and request.routing_exception is None:
+            self._match_request(request)
+        rule = request.url_rule
+        if rule is not None and not (
+            self._is_async_view(self.view_functions[rule.endpoint])
+            or (rule.provide_automatic_options and request.method == "OPTIONS")
+        ):
+            from .concurrency import run_in_thread
+
+            # PERF: one hop to a worker thread for the whole request, hooks included.
+            return await run_in_thread(self.executor, self.handle, request)
+        return await self._handle_on_loop(request)
+
+    async def _handle_on_loop(self: Erlen, request: Request) -> Response:  # type: ignore[misc]
+        ctx = Context(self, request)
+        token = _cv_context.set(ctx)
+        error: BaseException | None = None
+        try:
+            return await self._full_dispatch_async(ctx, request)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            try:
+                if self._has_teardown:
+                    await self._teardown_async(ctx, error or ctx.unhandled_error)
+            finally:
+                if request._files is not None:
+                    request.close()
+                _cv_context.reset(token)
+
+    async def _full_dispatch_async(  # type: ignore[misc]
+        self: Erlen, ctx: Context, request: Request
+    ) -> Response:
+        try:
+            # The body is read before any user code runs, so request.get_json(), form and
+            # files work in an async view as in a sync one, without blocking the loop.
+            await request._receive_body()
+            if request.limits.trusted_hosts is not None:
+                request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
+            rv = None
+            if self._has_request_hooks:
+                endpoint = request.endpoint
+                for func in self._scoped(endpoint, "url_value_preprocessors"):
+                    func(endpoint, request.view_args)
+                for func in self._scoped(endpoint, "before_request_funcs"):
+                    rv = await _resolve(func())
+                    if rv is not None:
+                        break
+            if rv is None:
+                rv = await _resolve(self._call_view(request))
+            response = self.make_response(rv)
+        except Exception as exc:
+            try:
+                response = self.make_response(await _resolve(self._user_exception_outcome(exc)))
+            except Exception as handler_error:  # the handler itself failed: a 500 after all
+                response = self.make_response(
+                    await _resolve(self._unhandled_outcome(handler_error))
+                )
+        if ctx.after_request_functions or self._has_request_hooks or ctx._session is not None:
+            try:
+                for func in reversed(ctx.after_request_functions or ()):
+                    response = await _resolve(func(response))
+                if self._has_request_hooks:
+                    for func in reversed(self._scoped(request.endpoint, "after_request_funcs")):
+                        response = await _resolve(func(response))
+                if ctx._session is not None:
+                    self._save_session(ctx, response)
+            except Exception as exc:
+                if self._should_propagate():
+                    raise
+                response = self.make_response(await _resolve(self._unhandled_outcome(exc)))
+        return response
+
+    async def _teardown_async(  # type: ignore[misc]
+        self: Erlen, ctx: Context, error: BaseException | None
+    ) -> None:
+        request = ctx.request
+        endpoint = request.endpoint if request is not None else None
+        for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
+            await _resolve(func(error))
+        for func in reversed(self.teardown_appcontext_funcs):
+            await _resolve(func(error))
+
+    # -- WebSockets --------------------------------------------------------------------------
+
+    async def handle_websocket(self: Erlen, websocket: WebSocket) -> None:  # type: ignore[misc]
+        """Run the WebSocket view for one connection, from handshake to close.
+
+        Routing, URL value preprocessors, ``before_websocket`` hooks and teardown functions
+        apply; an HTTP error raised before the handshake is accepted refuses it with that error
+        (a 403 by default), an unhandled error after it closes the socket with code 1011.
+        """
+        if not self._started:
+            await self.startup_async()
+        ctx = Context(self, websocket)
+        token = _cv_context.set(ctx)
+        error: BaseException | None = None
+        try:
+            await self._run_websocket(ctx, websocket)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            try:
+                for func in reversed(self.teardown_appcontext_funcs):
+                    await _resolve(func(error or ctx.unhandled_error))
+            finally:
+                _cv_context.reset(token)
+
+    async def _run_websocket(  # type: ignore[misc]
+        self: Erlen, ctx: Context, websocket: WebSocket
+    ) -> None:
+        try:
+            if websocket.limits.trusted_hosts is not None:
+                websocket.host  # noqa: B018 - raises BadRequest for an untrusted Host header
+            rule, view_args = self.url_map.match(websocket.path, "GET", websocket=True)
+            websocket.url_rule, websocket.view_args = rule, view_args
+            endpoint = rule.endpoint
+            for func in self._scoped(endpoint, "url_value_preprocessors"):
+                func(endpoint, view_args)
+            for func in self._scoped(endpoint, "before_websocket_funcs"):
+                rv = await _resolve(func())
+                if rv is not None:
+                    await websocket.refuse(self.make_response(rv))
+                    return
+            await self.view_functions[endpoint](**view_args)
+        except WebSocketDisconnect:
+            return
+        except HTTPException as exc:
+            if websocket.accepted:
+                await websocket.close(1008, exc.description or "")
+            else:
+                await websocket.refuse(
+                    self.make_response(await _resolve(self._http_exception_outcome(exc)))
+                )
+            return
+        except Exception as exc:
+            if self._should_propagate():
+                raise
+            self.log_exception(exc)
+            ctx.unhandled_error = exc
+            if websocket.accepted:
+                await websocket.close(1011, "Internal server error")
+            else:
+                await websocket.refuse(None)
+            return
+        if not websocket.closed:
+            await websocket.close(1000)
+
+    # -- lifespan ----------------------------------------------------------------------------
+
+    async def startup_async(self: Erlen) -> None:  # type: ignore[misc]
+        """Run the :meth:`before_serving` hooks, once, on the server's loop."""
+        if self._started:
+            return
+        lock = self._async_start_lock
+        if lock is None:
+            import asyncio
+
+            lock = self._async_start_lock = asyncio.Lock()
+        async with lock:  # requests that arrive meanwhile wait for it
+            if self._started:
+                return
+            for func in self.before_serving_funcs:
+                await _resolve(func())
+            self._started = True
+
+    async def shutdown_async(self: Erlen) -> None:  # type: ignore[misc]
+        """Run the :meth:`after_serving` hooks, once, on the server's loop."""
+        if not self._started:
+            return
+        self._started = False
+        for func in self.after_serving_funcs:
+            await _resolve(func())
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None

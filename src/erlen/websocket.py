@@ -1,0 +1,207 @@
+"""WebSocket connections: what a ``@app.websocket`` view talks through, as ``erlen.websocket``.
+
+A :class:`WebSocket` is a request (path, ``args``, headers, cookies, ``session`` all work as in an
+HTTP view) with a conversation on top: :meth:`~WebSocket.accept`, :meth:`~WebSocket.receive`,
+:meth:`~WebSocket.send` and :meth:`~WebSocket.close`. It speaks the ASGI WebSocket messages
+through the ``receive`` and ``send`` callables the adapter hands it, so the views need no server
+of their own::
+
+    @app.websocket("/ws/<room>")
+    async def chat(room):
+        await websocket.accept()
+        async for message in websocket:
+            await websocket.send(f"{room}: {message}")
+
+WebSockets need an ASGI server (``app.asgi``): WSGI has no way to hold a connection open.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .request import Request
+
+if TYPE_CHECKING:
+    from .request import Limits
+    from .response import Response
+
+__all__ = ["WebSocket", "WebSocketDisconnect"]
+
+Message = dict[str, Any]
+
+
+class WebSocketDisconnect(Exception):
+    """The client closed the connection; ``code`` is the close code it sent (1000 normally).
+
+    Raised by :meth:`WebSocket.receive`. A view may let it propagate: the app treats it as the
+    normal end of the conversation.
+    """
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+
+class WebSocket(Request):
+    """One WebSocket connection: the handshake request, and the messages after it.
+
+    Receiving or sending before :meth:`accept` accepts the connection first, as Quart does, so
+    the shortest view just loops over ``receive`` and ``send``. Unlike a request's,
+    ``accept`` and ``close`` here are the handshake and the closing (coroutines); the raw
+    ``Accept`` header is still in ``headers``.
+    """
+
+    __slots__ = ("_receive", "_send", "accepted", "closed", "scope", "_headers_list")
+
+    def __init__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+        path: str,
+        limits: Limits,
+    ) -> None:
+        super().__init__(
+            "GET",
+            path,
+            scope.get("query_string", b""),
+            None,
+            None,
+            scheme="wss" if scope.get("scheme") in ("https", "wss") else "ws",
+            server=(scope["server"][0], scope["server"][1]) if scope.get("server") else None,
+            remote_addr=scope["client"][0] if scope.get("client") else None,
+            root_path=scope.get("root_path", ""),
+            environ=scope,
+            limits=limits,
+        )
+        from .asgi import asgi_headers
+
+        self.headers = asgi_headers(scope)
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self.accepted = False
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<WebSocket {self.path!r}>"
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme == "wss"
+
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        """The subprotocols the client offered, in its order of preference."""
+        return list(self.scope.get("subprotocols") or ())
+
+    async def accept(  # type: ignore[override]  # the handshake; the Accept header is in headers
+        self,
+        subprotocol: str | None = None,
+        headers: Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        """Complete the handshake, optionally choosing one of the client's subprotocols."""
+        if self.accepted:
+            return
+        if self.closed:
+            raise RuntimeError("This WebSocket was closed before it was accepted.")
+        message = await self._receive()
+        if message["type"] != "websocket.connect":
+            raise RuntimeError(f"Expected websocket.connect, got {message['type']!r}.")
+        accept: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers:
+            accept["headers"] = [
+                (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+            ]
+        await self._send(accept)
+        self.accepted = True
+
+    async def receive(self) -> str | bytes:
+        """The next message: str for a text frame, bytes for a binary one.
+
+        Raises :class:`WebSocketDisconnect` when the client has gone.
+        """
+        if not self.accepted:
+            await self.accept()
+        if self.closed:
+            raise WebSocketDisconnect(1000, "The connection is closed.")
+        message = await self._receive()
+        if message["type"] == "websocket.disconnect":
+            self.closed = True
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        text = message.get("text")
+        if text is not None:
+            return str(text)
+        return bytes(message.get("bytes") or b"")
+
+    async def receive_json(self) -> Any:
+        """The next message, parsed as JSON."""
+        return json.loads(await self.receive())
+
+    async def send(self, data: str | bytes) -> None:
+        """Send a text frame for str, a binary frame for bytes."""
+        if not self.accepted:
+            await self.accept()
+        if self.closed:
+            raise RuntimeError("Cannot send on a closed WebSocket.")
+        if isinstance(data, str):
+            await self._send({"type": "websocket.send", "text": data})
+        elif isinstance(data, (bytes, bytearray, memoryview)):
+            await self._send({"type": "websocket.send", "bytes": bytes(data)})
+        else:
+            raise TypeError(
+                f"WebSocket.send() takes str or bytes, not {type(data).__name__}; "
+                "use send_json() for other values."
+            )
+
+    async def send_json(self, value: Any) -> None:
+        """Send ``value`` as a JSON text frame."""
+        await self.send(json.dumps(value, separators=(",", ":")))
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:  # type: ignore[override]
+        """Close the connection (before accepting it: refuse the handshake, a 403)."""
+        if self.closed:
+            return
+        self.closed = True
+        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def refuse(self, response: Response | None) -> None:
+        """Refuse the handshake with ``response`` where the server can send one, else a 403."""
+        if self.accepted or self.closed:
+            await self.close(1008)
+            return
+        extensions = self.scope.get("extensions") or {}
+        if response is None or "websocket.http.response" not in extensions:
+            await self.close(1008)
+            return
+        from .asgi import encode_headers
+
+        self.closed = True
+        await self._send(
+            {
+                "type": "websocket.http.response.start",
+                "status": response.status_code,
+                "headers": encode_headers(response.headers.to_wsgi_list()),
+            }
+        )
+        await self._send(
+            {
+                "type": "websocket.http.response.body",
+                "body": response.get_data(),
+                "more_body": False,
+            }
+        )
+
+    def __aiter__(self) -> AsyncIterator[str | bytes]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[str | bytes]:
+        """Messages until the client disconnects; the loop then simply ends."""
+        while True:
+            try:
+                yield await self.receive()
+            except WebSocketDisconnect:
+                return
