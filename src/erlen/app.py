@@ -11,6 +11,7 @@ from the server. A request takes one straight line through this module::
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import sys
 import threading
@@ -900,15 +901,14 @@ class Erlen(AsyncDispatch, Scaffold):
         """The WSGI application; wrap this (not the app) with WSGI middleware."""
         return handle_wsgi(self, environ, start_response)
 
-    async def asgi(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    @functools.cached_property
+    def asgi(self) -> ASGIApp:
         """The ASGI 3 application: HTTP, WebSocket and lifespan (see ``asgi.py``).
 
         Serve it with ``uvicorn module:app.asgi``, ``granian --interface asgi module:app.asgi``
         or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware.
         """
-        from .asgi import handle_asgi  # on first use: a WSGI-only app never loads asyncio
-
-        await handle_asgi(self, scope, receive, send)
+        return ASGIApp(self)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -948,6 +948,24 @@ class Erlen(AsyncDispatch, Scaffold):
             load_dotenv=load_dotenv,
             **options,
         )
+
+
+class ASGIApp:
+    """``app.asgi``: an object with an ``async def __call__``, which is how ASGI servers such as
+    uvicorn tell an ASGI 3 application from an ASGI 2 one."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        from .asgi import handle_asgi  # on first use: a WSGI-only app never loads asyncio
+
+        await handle_asgi(self.app, scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"<ASGI app of {self.app!r}>"
 
 
 def _current_request_or_none() -> Request | None:

@@ -215,6 +215,13 @@ def cli(app: str | None) -> None:
 )
 @click.option("--debug/--no-debug", default=None, help="Debug mode: traceback pages and reloading.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option(
+    "--asgi/--wsgi",
+    "asgi",
+    default=None,
+    help="Serve over ASGI (uvicorn) or WSGI (waitress); by default ASGI when the app has "
+    "WebSocket routes.",
+)
 @click.pass_context
 def run_command(
     ctx: click.Context,
@@ -224,6 +231,7 @@ def run_command(
     reload: bool | None,
     debug: bool | None,
     threads: int,
+    asgi: bool | None,
 ) -> None:
     """Serve the app on a development server (http://127.0.0.1:5000)."""
     if app_target:
@@ -236,6 +244,7 @@ def run_command(
     run_simple(
         app, host, port, use_reloader=reload if reload is not None else app.debug,
         threads=threads, load_dotenv=False,
+        interface=None if asgi is None else ("asgi" if asgi else "wsgi"),
     )  # fmt: skip
 
 

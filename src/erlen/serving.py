@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -117,11 +118,14 @@ def run_simple(
     load_dotenv: bool = True,
     extra_files: Iterable[str] = (),
     access_log: bool = True,
+    interface: str | None = None,
 ) -> None:
     """Serve ``app`` until Ctrl-C; restart on source changes when ``use_reloader`` is on.
 
-    ``ERLEN_RUN_HOST`` and ``ERLEN_RUN_PORT`` override the defaults, so a program ending in
-    ``app.run()`` can be started on another port without editing it.
+    ``interface`` is ``"wsgi"`` (waitress), ``"asgi"`` (uvicorn, for WebSockets) or None to
+    choose: ASGI when the app has WebSocket routes, else WSGI. ``ERLEN_RUN_HOST`` and
+    ``ERLEN_RUN_PORT`` override the defaults, so a program ending in ``app.run()`` can be
+    started on another port without editing it.
     """
     if load_dotenv:
         load_dotenv_files()
@@ -132,7 +136,55 @@ def run_simple(
     if use_reloader and os.environ.get(_RELOADER_ENV) != "true":
         run_with_reloader([app.root_path, *extra_files])
         return
-    _serve(app, host, port, threads=threads, access_log=access_log)
+    if interface is None:
+        interface = "asgi" if any(rule.websocket for rule in app.url_map.iter_rules()) else "wsgi"
+    if interface == "asgi":
+        _serve_asgi(app, host, port, access_log=access_log)
+    elif interface == "wsgi":
+        _serve(app, host, port, threads=threads, access_log=access_log)
+    else:
+        raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}.")
+
+
+def _print_banner(app: Erlen, host: str, port: int, server: str) -> None:
+    display_host = f"[{host}]" if ":" in host else host
+    print(f" * Serving Erlen app '{app.name}' ({server})", flush=True)
+    print(f" * Debug mode: {'on' if app.debug else 'off'}", flush=True)
+    if host in ("0.0.0.0", "::"):
+        print(" * Running on all addresses; this development server is reachable by others.")
+    print(f" * Running on http://{display_host}:{port}", flush=True)
+    print("Press CTRL+C to quit", flush=True)
+
+
+def _serve_asgi(app: Erlen, host: str, port: int, *, access_log: bool) -> None:
+    """Serve ``app.asgi`` with uvicorn: HTTP/1.1 and WebSockets on one event loop."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise RuntimeError("Serving over ASGI needs uvicorn: pip install 'erlen[asgi]'.") from None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(
+        app.asgi,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+        lifespan="on",
+        server_header=False,
+        # APPSEC: uvicorn reads bodies as the app asks; the app's own limit applies. Bound the
+        # WebSocket frames the same way.
+        ws_max_size=int(app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024),
+    )
+    server = uvicorn.Server(config)
+    _print_banner(app, host, sock.getsockname()[1], "uvicorn, ASGI")
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+        print(" * Stopped.", flush=True)
 
 
 def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) -> None:
@@ -154,20 +206,15 @@ def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) 
         # it a little past the app's own limit, so the app still answers its 413 error object.
         **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
     )
-    bound_port = getattr(server, "effective_port", port)
-    display_host = f"[{host}]" if ":" in host else host
-    print(f" * Serving Erlen app '{app.name}'", flush=True)
-    print(f" * Debug mode: {'on' if app.debug else 'off'}", flush=True)
-    if host in ("0.0.0.0", "::"):
-        print(" * Running on all addresses; this development server is reachable by others.")
-    print(f" * Running on http://{display_host}:{bound_port}", flush=True)
-    print("Press CTRL+C to quit", flush=True)
+    _print_banner(app, host, getattr(server, "effective_port", port), "waitress, WSGI")
+    app.startup()
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        app.shutdown()
         print(" * Stopped.", flush=True)
 
 
