@@ -27,9 +27,9 @@ INTERFACES = ("wsgi", "asgi")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "interface" in metafunc.fixturenames:
-        single = metafunc.definition.get_closest_marker("wsgi_only") is not None
-        metafunc.parametrize("interface", ["wsgi"] if single else INTERFACES, indirect=True)
+    wsgi_only = metafunc.definition.get_closest_marker("wsgi_only") is not None
+    if "interface" in metafunc.fixturenames and not wsgi_only:
+        metafunc.parametrize("interface", INTERFACES, indirect=True)
 
 
 @pytest.fixture(autouse=True)

@@ -78,7 +78,8 @@ async def iterate_in_thread(
     while True:
         step = loop.run_in_executor(executor, context.run, _next_or, iterator, done)
         try:
-            item = await step
+            # Shielded: a cancel must not mark the step done while its thread still runs it.
+            item = await asyncio.shield(step)
         except asyncio.CancelledError:
             # The step already running in its thread cannot be stopped; wait for it, so that
             # closing the iterator afterwards does not race it ("generator already executing").

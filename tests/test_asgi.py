@@ -1,0 +1,601 @@
+"""app.asgi: async and sync views on an event loop, bodies, streaming, lifespan, WebSockets.
+
+The whole suite already runs through both adapters (see ``conftest.py``); this module tests what
+only the ASGI side has, mostly by calling ``app.asgi`` with hand-made ``receive`` and ``send``,
+and at the end under real servers (uvicorn and granian).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erlen import Erlen, Response, WebSocketDisconnect, abort, request, session, websocket
+from erlen.testing_asgi import WebSocketRefused
+
+from .conftest import free_port, wait_for_port
+
+pytestmark = pytest.mark.wsgi_only  # each test here picks its adapter itself
+
+Message = dict[str, Any]
+
+
+def http_scope(path: str = "/", method: str = "GET", headers: Any = (), **extra: Any) -> Message:
+    scope: Message = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    scope.update(extra)
+    return scope
+
+
+async def call(
+    app: Erlen, scope: Message, body: list[bytes] | None = None, disconnect_after: int | None = None
+) -> tuple[Message, list[bytes]]:
+    """Run one HTTP request through app.asgi; the start message and the body chunks.
+
+    ``disconnect_after``: the client goes away once that many body chunks have arrived.
+    """
+    pieces = list(body or [b""])
+    sent: list[Message] = []
+    gone = asyncio.Event()
+
+    async def receive() -> Message:
+        if pieces:
+            chunk = pieces.pop(0)
+            return {"type": "http.request", "body": chunk, "more_body": bool(pieces)}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        chunks = [m for m in sent if m["type"] == "http.response.body" and m.get("body")]
+        if disconnect_after is not None and len(chunks) >= disconnect_after:
+            gone.set()
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            gone.set()
+
+    await app.asgi(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    chunks = [m.get("body", b"") for m in sent if m["type"] == "http.response.body"]
+    return start, chunks
+
+
+# -- where views run ---------------------------------------------------------------------------
+
+
+def test_async_views_run_on_the_loop_and_sync_views_in_the_thread_pool(app: Erlen) -> None:
+    @app.get("/async")
+    async def on_loop() -> str:
+        return threading.current_thread().name
+
+    @app.get("/sync")
+    def in_pool() -> str:
+        return threading.current_thread().name
+
+    client = app.test_client(interface="asgi")
+    assert client.get("/async").text == threading.current_thread().name
+    assert client.get("/sync").text.startswith("erlen-testapp")
+
+
+def test_a_blocking_sync_view_does_not_stall_async_views(app: Erlen) -> None:
+    @app.get("/slow")
+    def slow() -> str:
+        time.sleep(0.5)
+        return "slow"
+
+    @app.get("/fast")
+    async def fast() -> str:
+        return "fast"
+
+    finished: list[str] = []
+
+    async def fetch(path: str) -> None:
+        _, chunks = await call(app, http_scope(path))
+        finished.append(b"".join(chunks).decode())
+
+    async def both() -> None:
+        slow_request = asyncio.ensure_future(fetch("/slow"))
+        await asyncio.sleep(0.05)
+        await fetch("/fast")
+        await slow_request
+
+    asyncio.run(both())
+    assert finished == ["fast", "slow"]
+
+
+def test_async_hooks_around_a_sync_view_run_on_the_servers_loop(app: Erlen) -> None:
+    loops: list[int] = []
+
+    @app.before_request
+    async def remember_loop() -> None:
+        loops.append(id(asyncio.get_running_loop()))
+
+    @app.after_request
+    async def tag(response: Response) -> Response:
+        response.headers["X-After"] = "async"
+        return response
+
+    @app.get("/")
+    def view() -> str:
+        return "sync view"
+
+    async def run() -> tuple[Message, int]:
+        start, _ = await call(app, http_scope("/"))
+        return start, id(asyncio.get_running_loop())
+
+    start, loop_id = asyncio.run(run())
+    assert (b"x-after", b"async") in start["headers"]
+    assert loops == [loop_id]
+
+
+def test_async_error_handlers_and_teardown_are_awaited(app: Erlen) -> None:
+    torn_down: list[str] = []
+
+    @app.errorhandler(LookupError)
+    async def missing(error: LookupError) -> tuple[dict[str, str], int]:
+        await asyncio.sleep(0)
+        return {"missing": str(error)}, 404
+
+    @app.teardown_request
+    async def teardown(error: BaseException | None) -> None:
+        torn_down.append("done")
+
+    @app.get("/thing")
+    async def thing() -> str:
+        raise LookupError("thing")
+
+    for interface in ("asgi", "wsgi"):
+        response = app.test_client(interface=interface).get("/thing")
+        assert (response.status_code, response.json) == (404, {"missing": "thing"})
+    assert torn_down == ["done", "done"]
+
+
+# -- request bodies ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["async", "sync"])
+def test_a_body_in_many_messages_reaches_both_kinds_of_view(app: Erlen, kind: str) -> None:
+    def echo() -> dict[str, Any]:
+        return {"items": len(request.get_json()["items"]), "bytes": len(request.get_data())}
+
+    async def async_echo() -> dict[str, Any]:
+        return echo()
+
+    app.add_url_rule("/echo", view_func=async_echo if kind == "async" else echo, methods=["POST"])
+    payload = json.dumps({"items": list(range(20_000))}).encode()
+    pieces = [payload[index : index + 1000] for index in range(0, len(payload), 1000)]
+    scope = http_scope(
+        "/echo",
+        "POST",
+        [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+    )
+    start, chunks = asyncio.run(call(app, scope, pieces))
+    assert start["status"] == 200
+    assert json.loads(b"".join(chunks)) == {"items": 20_000, "bytes": len(payload)}
+
+
+@pytest.mark.parametrize("kind", ["async", "sync"])
+def test_a_chunked_body_past_the_limit_is_refused_with_413(app: Erlen, kind: str) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    async def async_upload() -> str:
+        return upload()
+
+    app.add_url_rule("/up", view_func=async_upload if kind == "async" else upload, methods=["POST"])
+    pieces = [b"x" * 4000] * 5  # no Content-Length: the size shows only as it streams in
+    start, _ = asyncio.run(call(app, http_scope("/up", "POST"), pieces))
+    assert start["status"] == 413
+
+
+def test_form_and_files_in_an_async_view(app: Erlen) -> None:
+    @app.post("/form")
+    async def form() -> dict[str, Any]:
+        upload = request.files["doc"]
+        return {"name": request.form["name"], "file": upload.filename, "size": len(upload.read())}
+
+    response = app.test_client(interface="asgi").post(
+        "/form", data={"name": "ada", "doc": (b"z" * 50_000, "notes.txt")}
+    )
+    assert response.json == {"name": "ada", "file": "notes.txt", "size": 50_000}
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+
+def test_server_sent_events_from_an_async_generator(app: Erlen) -> None:
+    @app.get("/events")
+    async def events() -> Response:
+        async def stream() -> AsyncIterator[str]:
+            for number in range(3):
+                await asyncio.sleep(0)
+                yield f"data: {number}\n\n"
+
+        return Response(stream(), mimetype="text/event-stream")
+
+    for interface in ("asgi", "wsgi"):
+        response = app.test_client(interface=interface).get("/events")
+        assert response.mimetype == "text/event-stream"
+        assert response.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_client_disconnect_ends_the_generator(app: Erlen, kind: str) -> None:
+    ended = threading.Event()
+
+    def endless() -> Iterator[str]:
+        try:
+            while True:
+                time.sleep(0.01)
+                yield "tick\n"
+        finally:
+            ended.set()
+
+    async def endless_async() -> AsyncIterator[str]:
+        try:
+            while True:
+                await asyncio.sleep(0.01)
+                yield "tick\n"
+        finally:
+            ended.set()
+
+    @app.get("/ticks")
+    def ticks() -> Any:
+        return endless() if kind == "sync" else endless_async()
+
+    start, chunks = asyncio.run(asyncio.wait_for(call(app, http_scope("/ticks"), None, 3), 5))
+    assert start["status"] == 200
+    assert 3 <= len([chunk for chunk in chunks if chunk]) < 50
+    assert ended.wait(5)
+
+
+def test_head_sends_headers_without_the_body(app: Erlen) -> None:
+    @app.get("/")
+    async def index() -> str:
+        return "a body"
+
+    start, chunks = asyncio.run(call(app, http_scope("/", "HEAD")))
+    assert (b"content-length", b"6") in start["headers"]
+    assert b"".join(chunks) == b""
+
+
+# -- lifespan ----------------------------------------------------------------------------------
+
+
+def lifespan(app: Erlen, fail: bool = False) -> list[str]:
+    """Drive the lifespan protocol as a server would; the messages the app sent."""
+    sent: list[str] = []
+
+    async def run() -> None:
+        messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+
+        async def receive() -> Message:
+            return messages.pop(0)
+
+        async def send(message: Message) -> None:
+            sent.append(message["type"])
+
+        await app.asgi({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+
+    asyncio.run(run())
+    return sent
+
+
+def test_lifespan_runs_sync_and_async_serving_hooks_once_each(app: Erlen) -> None:
+    calls: list[str] = []
+
+    @app.before_serving
+    def open_pool() -> None:
+        calls.append("sync start")
+
+    @app.before_serving
+    async def warm_up() -> None:
+        calls.append("async start")
+
+    @app.after_serving
+    async def close_pool() -> None:
+        calls.append("async stop")
+
+    assert lifespan(app) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert calls == ["sync start", "async start", "async stop"]
+
+
+def test_a_failing_startup_hook_is_reported_to_the_server(app: Erlen) -> None:
+    @app.before_serving
+    def broken() -> None:
+        raise RuntimeError("no database")
+
+    assert lifespan(app) == ["lifespan.startup.failed"]
+
+
+def test_without_a_lifespan_the_first_request_starts_the_app(app: Erlen) -> None:
+    starts: list[str] = []
+    app.before_serving(lambda: starts.append("started"))
+
+    @app.get("/")
+    def index() -> str:
+        return str(len(starts))
+
+    for interface in ("wsgi", "asgi"):
+        assert app.test_client(interface=interface).get("/").text == "1"
+    assert starts == ["started"]
+
+
+# -- WebSockets --------------------------------------------------------------------------------
+
+
+def test_websocket_echo_with_url_converters(app: Erlen) -> None:
+    @app.websocket("/ws/<int:room>")
+    async def echo(room: int) -> None:
+        await websocket.accept()
+        async for message in websocket:
+            if isinstance(message, bytes):
+                await websocket.send(message[::-1])
+            else:
+                await websocket.send_json(
+                    {"room": room, "text": message, "who": request.args["who"]}
+                )
+
+    with app.test_client().websocket_connect("/ws/7?who=ada") as ws:
+        ws.send_text("hello")
+        assert ws.receive_json() == {"room": 7, "text": "hello", "who": "ada"}
+        ws.send_bytes(b"abc")
+        assert ws.receive_bytes() == b"cba"
+    with pytest.raises(WebSocketRefused) as refused:  # the converter does not match
+        app.test_client().websocket_connect("/ws/lobby").__enter__()
+    assert refused.value.status == 403
+
+
+def test_websocket_disconnect_ends_the_view_and_runs_its_cleanup(app: Erlen) -> None:
+    left: list[int] = []
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        try:
+            while True:
+                await websocket.receive()
+        except WebSocketDisconnect as disconnect:
+            left.append(disconnect.code)
+            raise
+
+    with app.test_client().websocket_connect("/ws") as ws:
+        ws.send_text("one")
+        ws.close(code=1001)
+    assert left == [1001]
+
+
+def test_before_websocket_can_refuse_the_handshake_with_a_response(app: Erlen) -> None:
+    @app.before_websocket
+    def need_token() -> Any:
+        if websocket.args.get("token") != "secret":
+            return {"error": "token required"}, 401
+        return None
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.send("welcome")
+
+    with app.test_client().websocket_connect("/ws?token=secret") as ws:
+        assert ws.receive_text() == "welcome"
+    client = app.test_client()
+    with pytest.raises(WebSocketRefused) as refused:
+        client.websocket_connect("/ws").__enter__()
+    assert refused.value.status == 403  # the test scope offers no http.response extension
+
+
+def test_a_refusal_carries_the_response_where_the_server_can_send_one(app: Erlen) -> None:
+    @app.websocket("/ws")
+    async def view() -> None:
+        abort(401, "Sign in first.")
+
+    session_ = app.test_client().websocket_connect("/ws")
+    session_.scope["extensions"] = {"websocket.http.response": {}}
+    with pytest.raises(WebSocketRefused) as refused:
+        session_.__enter__()
+    assert refused.value.status == 401
+    assert b"Sign in first." in refused.value.body
+
+
+def test_an_error_after_accepting_closes_with_1011_and_is_logged(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.receive()
+        raise ValueError("bug in the view")
+
+    with app.test_client().websocket_connect("/ws") as ws:
+        ws.send_text("trigger")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive()
+    assert closed.value.code == 1011
+    assert "bug in the view" in caplog.text
+
+
+def test_websocket_views_see_the_session_of_the_handshake(app: Erlen) -> None:
+    @app.post("/login")
+    def login() -> str:
+        session["user"] = "ada"
+        return "ok"
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.send(f"hello {session.get('user')}")
+
+    client = app.test_client()
+    client.post("/login")
+    with client.websocket_connect("/ws") as ws:
+        assert ws.receive_text() == "hello ada"
+
+
+def test_websocket_subprotocol_is_chosen_from_the_offer(app: Erlen) -> None:
+    @app.websocket("/ws")
+    async def view() -> None:
+        offered = websocket.requested_subprotocols
+        await websocket.accept(subprotocol="chat.v2" if "chat.v2" in offered else None)
+        await websocket.send(",".join(offered))
+
+    with app.test_client().websocket_connect("/ws", subprotocols=["chat.v1", "chat.v2"]) as ws:
+        assert ws.accepted_subprotocol == "chat.v2"
+        assert ws.receive_text() == "chat.v1,chat.v2"
+
+
+def test_websocket_routes_answer_http_requests_with_a_clear_400(app: Erlen) -> None:
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.send("hi")
+
+    for interface in ("wsgi", "asgi"):
+        response = app.test_client(interface=interface).get(
+            "/ws", headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 400
+        assert "WebSocket" in response.json["error"]["detail"]
+
+
+def test_websocket_views_must_be_async(app: Erlen) -> None:
+    with pytest.raises(TypeError, match="async def"):
+
+        @app.websocket("/ws")
+        def view() -> None:
+            pass
+
+
+def test_websocket_proxy_outside_a_websocket_view_says_so(app: Erlen) -> None:
+    @app.get("/")
+    def index() -> str:
+        return websocket.path
+
+    app.testing = True
+    with pytest.raises(RuntimeError, match="WebSocket view"):
+        app.test_client().get("/")
+
+
+# -- real servers ------------------------------------------------------------------------------
+
+SERVER_APP = """
+import asyncio
+from erlen import Erlen, Response, request, websocket
+
+app = Erlen(__name__)
+events = []
+
+
+@app.before_serving
+async def started():
+    events.append("started")
+
+
+@app.get("/")
+def hello():
+    return "Hello from a sync view"
+
+
+@app.get("/user/<name>")
+async def user(name):
+    await asyncio.sleep(0)
+    return {"username": name, "events": events}
+
+
+@app.post("/echo")
+async def echo():
+    return {"received": request.get_json()}, 201
+
+
+@app.get("/stream")
+def stream():
+    return Response((f"line {n}\\n" for n in range(3)), mimetype="text/plain")
+
+
+@app.websocket("/ws/<room>")
+async def chat(room):
+    async for message in websocket:
+        await websocket.send(f"{room}: {message}")
+"""
+
+
+def server_command(server: str, port: int) -> list[str]:
+    if server == "uvicorn":
+        return [sys.executable, "-m", "uvicorn", "--port", str(port), "asgi_app:app.asgi"]
+    return [
+        str(Path(sys.executable).parent / "granian"),
+        "--interface", "asgi", "--port", str(port), "--workers", "1", "asgi_app:app.asgi",
+    ]  # fmt: skip
+
+
+@pytest.fixture(params=["uvicorn", "granian"])
+def asgi_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    (tmp_path / "asgi_app.py").write_text(SERVER_APP)
+    port = free_port()
+    process = subprocess.Popen(
+        server_command(request.param, port),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.mark.server
+def test_real_asgi_servers_serve_http_streams_and_websockets(asgi_server: str) -> None:
+    base = f"http://{asgi_server}"
+    with urllib.request.urlopen(f"{base}/", timeout=5) as response:
+        assert response.read() == b"Hello from a sync view"
+    with urllib.request.urlopen(f"{base}/user/ada", timeout=5) as response:
+        assert json.loads(response.read()) == {"username": "ada", "events": ["started"]}
+    post = urllib.request.Request(
+        f"{base}/echo",
+        data=json.dumps({"n": 1}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(post, timeout=5) as response:
+        assert (response.status, json.loads(response.read())) == (201, {"received": {"n": 1}})
+    with urllib.request.urlopen(f"{base}/stream", timeout=5) as response:
+        assert response.read() == b"line 0\nline 1\nline 2\n"
+
+    import websockets
+
+    async def talk() -> list[str]:
+        async with websockets.connect(f"ws://{asgi_server}/ws/lobby", open_timeout=5) as ws:
+            replies = []
+            for text in ("one", "two"):
+                await ws.send(text)
+                replies.append(str(await asyncio.wait_for(ws.recv(), 5)))
+            return replies
+
+    assert asyncio.run(talk()) == ["lobby: one", "lobby: two"]
