@@ -207,7 +207,8 @@ def test_a_chunked_body_past_the_limit_is_refused_with_413(app: Erlen, kind: str
 
     app.add_url_rule("/up", view_func=async_upload if kind == "async" else upload, methods=["POST"])
     pieces = [b"x" * 4000] * 5  # no Content-Length: the size shows only as it streams in
-    start, _ = asyncio.run(call(app, http_scope("/up", "POST"), pieces))
+    scope = http_scope("/up", "POST", [(b"transfer-encoding", b"chunked")])
+    start, _ = asyncio.run(call(app, scope, pieces))
     assert start["status"] == 413
 
 

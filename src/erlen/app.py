@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import logging
     from concurrent.futures import ThreadPoolExecutor
 
-    from .asgi import Receive, Send
+    from .asgi import ASGIApp
     from .blueprints import Blueprint
     from .sessions import SessionInterface
     from .testing import TestClient
@@ -908,6 +908,8 @@ class Erlen(AsyncDispatch, Scaffold):
         Serve it with ``uvicorn module:app.asgi``, ``granian --interface asgi module:app.asgi``
         or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware.
         """
+        from .asgi import ASGIApp  # on first use: a WSGI-only app never loads asyncio
+
         return ASGIApp(self)
 
     def __call__(
@@ -948,24 +950,6 @@ class Erlen(AsyncDispatch, Scaffold):
             load_dotenv=load_dotenv,
             **options,
         )
-
-
-class ASGIApp:
-    """``app.asgi``: an object with an ``async def __call__``, which is how ASGI servers such as
-    uvicorn tell an ASGI 3 application from an ASGI 2 one."""
-
-    __slots__ = ("app",)
-
-    def __init__(self, app: Erlen) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        from .asgi import handle_asgi  # on first use: a WSGI-only app never loads asyncio
-
-        await handle_asgi(self.app, scope, receive, send)
-
-    def __repr__(self) -> str:
-        return f"<ASGI app of {self.app!r}>"
 
 
 def _current_request_or_none() -> Request | None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .app import Erlen
     from .response import Response
 
-__all__ = ["handle_asgi", "ASGIRequest", "ASGIBody", "ClientDisconnected", "Receive", "Send"]
+__all__ = ["ASGIApp", "ASGIRequest", "ASGIBody", "ClientDisconnected", "Receive", "Send"]
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -43,17 +43,34 @@ class ClientDisconnected(BadRequest):
     """The client went away before its request body was complete."""
 
 
-async def handle_asgi(app: Erlen, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-    """Serve one ASGI connection (HTTP request, WebSocket or lifespan) with ``app``."""
-    kind = scope["type"]
-    if kind == "http":
-        await _serve_http(app, scope, receive, send)
-    elif kind == "websocket":
-        await _serve_websocket(app, scope, receive, send)
-    elif kind == "lifespan":
-        await _serve_lifespan(app, receive, send)
-    else:
-        raise ValueError(f"Erlen cannot serve an ASGI scope of type {kind!r}.")
+class ASGIApp:
+    """``app.asgi``: the app as an ASGI 3 application (HTTP, WebSocket and lifespan scopes).
+
+    An object with an ``async def __call__``, which is how ASGI servers such as uvicorn tell an
+    ASGI 3 application from an ASGI 2 one.
+    """
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+
+    def __repr__(self) -> str:
+        return f"<ASGI app of {self.app!r}>"
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        app = self.app
+        if kind == "http":
+            request = ASGIRequest(scope, receive, app._request_limits())
+            response = await app.handle_async(request)
+            await send_response(app, response, request.method, send, receive)
+        elif kind == "websocket":
+            await _serve_websocket(app, scope, receive, send)
+        elif kind == "lifespan":
+            await _serve_lifespan(app, receive, send)
+        else:
+            raise ValueError(f"Erlen cannot serve an ASGI scope of type {kind!r}.")
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -159,7 +176,7 @@ class ASGIRequest(Request):
 
     __slots__ = ("_body", "_header_view", "_stream", "_length")
 
-    def __init__(self, scope: dict[str, Any], body: ASGIBody | None, limits: Limits) -> None:
+    def __init__(self, scope: dict[str, Any], receive: Receive, limits: Limits) -> None:
         self.environ = scope
         self.method = scope["method"]
         self.query_string = scope["query_string"]
@@ -170,7 +187,7 @@ class ASGIRequest(Request):
         self.remote_addr = client[0] if client else None
         self.root_path = scope.get("root_path", "")
         self.limits = limits
-        self._body = body
+        self._body: ASGIBody | None = None
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._cookies = self._form = self._files = None
         self._data = self._content_type = None
@@ -178,6 +195,7 @@ class ASGIRequest(Request):
         self._json = _MISSING
         self._stream: LimitedStream | None = None
         self._length: int | None = None
+        chunked = False
         try:
             self.path = _decode_path(scope)
             for name, value in scope["headers"]:
@@ -185,10 +203,24 @@ class ASGIRequest(Request):
                     if not (value.isascii() and value.isdigit()):
                         raise BadRequest("The Content-Length header is not a non-negative integer.")
                     self._length = int(value)
+                elif name == b"transfer-encoding":
+                    chunked = True
         except BadRequest as exc:
             # As under WSGI, a malformed request still goes through the app for its 400.
             self.path = scope["path"]
             self.routing_exception = exc
+        if self._length is not None:
+            has_body = self._length > 0
+        else:
+            # HTTP/1.1 frames a body with Content-Length or Transfer-Encoding; HTTP/2 and 3 may
+            # send one with neither.
+            has_body = chunked or (
+                scope.get("http_version") not in ("1.0", "1.1")
+                and self.method not in ("GET", "HEAD")
+            )
+        if has_body:
+            # PERF: only then; most requests have no body to receive.
+            self._body = ASGIBody(receive, asyncio.get_running_loop())
 
     @property  # type: ignore[override]
     def stream(self) -> LimitedStream | None:
@@ -202,6 +234,10 @@ class ASGIRequest(Request):
         self._stream = value
 
     @property
+    def content_length(self) -> int | None:
+        return self._length
+
+    @property
     def headers(self) -> Headers:
         view = self._header_view
         if view is None:
@@ -212,17 +248,11 @@ class ASGIRequest(Request):
     def headers(self, value: Headers) -> None:
         self._header_view = value
 
-    async def _receive_body(self) -> None:
-        if self._body is not None and self._data is None:
-            self._check_declared_length()
-            await self._body.receive_all(self.limits.max_content_length)
-
-
-async def _serve_http(app: Erlen, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-    loop = asyncio.get_running_loop()
-    request = ASGIRequest(scope, ASGIBody(receive, loop), app._request_limits())
-    response = await app.handle_async(request)
-    await send_response(app, response, request.method, send, receive)
+    def _receive_body(self) -> Awaitable[None] | None:
+        if self._body is None or self._data is not None:
+            return None
+        self._check_declared_length()
+        return self._body.receive_all(self.limits.max_content_length)
 
 
 async def send_response(

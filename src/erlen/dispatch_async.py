@@ -60,9 +60,6 @@ class AsyncDispatch:
 
             # PERF: one hop to a worker thread for the whole request, hooks included.
             return await run_in_thread(self.executor, self.handle, request)
-        return await self._handle_on_loop(request)
-
-    async def _handle_on_loop(self: Erlen, request: Request) -> Response:  # type: ignore[misc]
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
         error: BaseException | None = None
@@ -86,7 +83,9 @@ class AsyncDispatch:
         try:
             # The body is read before any user code runs, so request.get_json(), form and
             # files work in an async view as in a sync one, without blocking the loop.
-            await request._receive_body()
+            receiving = request._receive_body()
+            if receiving is not None:
+                await receiving
             if request.limits.trusted_hosts is not None:
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
             rv = None

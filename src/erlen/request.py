@@ -13,7 +13,7 @@ past one answers 413 or 400 with an error object, never 500.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -363,8 +363,13 @@ class Request:
                 f"The request body is {length} bytes; the limit is {limit} bytes."
             )
 
-    async def _receive_body(self) -> None:
-        """Make the body readable without blocking an event loop (ASGI adapters receive it)."""
+    def _receive_body(self) -> Awaitable[None] | None:
+        """What to await so that the body reads without blocking an event loop, or None.
+
+        The ASGI adapter's request receives its body here; other requests have nothing to wait
+        for.
+        """
+        return None
 
     def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
         """The raw body, read once (within ``MAX_CONTENT_LENGTH``) and kept when ``cache``."""

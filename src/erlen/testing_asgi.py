@@ -48,6 +48,8 @@ def scope_from_environ(environ: dict[str, Any], kind: str = "http") -> dict[str,
         else:
             continue
         headers.append((name.encode("latin-1"), str(value).encode("latin-1")))
+    if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
+        headers.append((b"transfer-encoding", b"chunked"))  # a body framed by the server
     scheme = environ.get("wsgi.url_scheme", "http")
     scope: dict[str, Any] = {
         "type": kind,
@@ -157,7 +159,10 @@ class WebSocketTestSession:
 
     def _put(self, message: Message) -> None:
         assert self._loop is not None and self._to_app is not None
-        self._loop.call_soon_threadsafe(self._to_app.put_nowait, message)
+        try:
+            self._loop.call_soon_threadsafe(self._to_app.put_nowait, message)
+        except RuntimeError:  # the app has finished and its loop is closed: nobody to tell
+            pass
 
     def _get(self, timeout: float = 5.0) -> Message:
         item = self._from_app.get(timeout=timeout)
