@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(PY) bench/inprocess.py
 	$(PY) bench/startup.py
 	$(PY) bench/servers.py
+	$(PY) bench/asgi_inprocess.py
+	$(PY) bench/servers.py --interface asgi
 	$(PY) bench/report.py
 
 # Property tests at 5000 examples each (`make test` runs them at 100).

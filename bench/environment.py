@@ -8,7 +8,10 @@ from importlib import metadata
 from typing import Any, Final
 
 #: Distributions whose versions go into every result file.
-PACKAGES: Final = ("erlen", "flask", "werkzeug", "falcon", "bottle", "jinja2", "markupsafe")
+PACKAGES: Final = (
+    *("erlen", "flask", "werkzeug", "falcon", "bottle", "jinja2", "markupsafe"),
+    *("starlette", "litestar", "msgspec", "fastapi", "pydantic"),
+)
 
 
 def cpu_model() -> str:

@@ -1,8 +1,9 @@
 """Publish the latest benchmark results: ``docs/bench-results.md`` and ``docs/bench-inprocess.png``.
 
-The Markdown file holds three tables, each headed with its run's date, CPU and versions: the
+The Markdown file holds five sections, each headed with its run's date, CPU and versions: the
 in-process requests per second with ratios against Falcon and Flask, the same apps behind gunicorn
-and granian, and the start-up cost. The latest run of each kind is the newest full one in
+and granian, the start-up cost, then the ASGI section: the ASGI apps in-process and behind uvicorn
+and granian, with ratios against Starlette. The latest run of each kind is the newest full one in
 ``bench/results/``; a ``--quick`` run is used only when there is no full one, and is marked so.
 
     python bench/report.py
@@ -98,9 +99,13 @@ def notes(document: Document) -> list[str]:
     return ["", *found] if found else []
 
 
+#: Libraries a framework's figures depend on, whose versions are shown with it.
+UNDERLYING: Final = {"flask": "werkzeug", "fastapi": "pydantic", "litestar": "msgspec"}
+
+
 def framework_versions(frameworks: Sequence[str]) -> list[str]:
     timed = [name for name in frameworks if name != "raw"]
-    return [*timed, *(["werkzeug"] if "flask" in timed else [])]
+    return [*timed, *(UNDERLYING[name] for name in timed if name in UNDERLYING)]
 
 
 def inprocess_section(document: Document | None) -> list[str]:
@@ -115,6 +120,30 @@ def inprocess_section(document: Document | None) -> list[str]:
         f"Median of {settings['rounds']} interleaved rounds x {settings['duration_s']:g} s per "
         "cell; each WSGI callable called directly, no server",
     )
+    lines += inprocess_tables(document)
+    lines += ["", "![In-process throughput relative to Falcon](bench-inprocess.png)"]
+    return lines + notes(document)
+
+
+def asgi_inprocess_section(document: Document | None) -> list[str]:
+    lines = ["## ASGI in-process: the framework's own cost", ""]
+    if document is None:
+        return [*lines, "No run yet: `python bench/asgi_inprocess.py`."]
+    settings = document["settings"]
+    lines += heading(
+        document,
+        framework_versions(document["frameworks"]),
+        f"Median of {settings['rounds']} interleaved rounds x {settings['duration_s']:g} s per "
+        f"cell; each ASGI callable awaited directly in one {settings['loop']} event loop, "
+        "no server",
+    )
+    return lines + inprocess_tables(document) + notes(document)
+
+
+def inprocess_tables(document: Document) -> list[str]:
+    """Requests per second per framework and scenario, then the same relative to each baseline."""
+    frameworks: list[str] = document["frameworks"]
+    lines: list[str] = []
     names = [scenario["name"] for scenario in document["scenarios"]]
     geomean_label = f"geomean ({len(document['geomean_scenarios'])})"
     results = document["results"]
@@ -145,14 +174,18 @@ def inprocess_section(document: Document | None) -> list[str]:
         ]
         lines += ["", f"Relative to {baseline}:", ""]
         lines += table(["scenario", *frameworks], ratio_rows)
-    lines += ["", "![In-process throughput relative to Falcon](bench-inprocess.png)"]
-    return lines + notes(document)
+    return lines
 
 
-def servers_section(document: Document | None) -> list[str]:
-    lines = ["## Behind a server: what a deployment sees", ""]
+def servers_section(
+    document: Document | None,
+    title: str = "## Behind a server: what a deployment sees",
+    command: str = "python bench/servers.py",
+) -> list[str]:
+    lines = [title, ""]
     if document is None:
-        return [*lines, "No run yet: `python bench/servers.py`."]
+        return [*lines, f"No run yet: `{command}`."]
+    baseline: str = document.get("baseline", "falcon")
     frameworks: list[str] = document["frameworks"]
     servers: list[str] = document["servers"]
     settings = document["settings"]
@@ -168,7 +201,7 @@ def servers_section(document: Document | None) -> list[str]:
     lines += [f"- {server}: `{document['commands'][server]}`" for server in servers]
     header = ["scenario", "framework"]
     for server in servers:
-        header += [f"{server} req/s", f"{server} p99 ms", f"{server} vs Falcon"]
+        header += [f"{server} req/s", f"{server} p99 ms", f"{server} vs {baseline.capitalize()}"]
     rows: list[list[str]] = []
     names = [scenario["name"] for scenario in document["scenarios"]]
     for name in [*names, "geomean"]:
@@ -183,7 +216,7 @@ def servers_section(document: Document | None) -> list[str]:
                 else:
                     cell = document["results"][server][framework].get(name, {})
                     rate, p99 = cell.get("median_rps"), cell.get("median_p99_ms")
-                ratio = summary["vs_falcon"].get(framework, {}).get(name)
+                ratio = summary[f"vs_{baseline}"].get(framework, {}).get(name)
                 row += [format_rate(rate), format_ms(p99), format_ratio(ratio)]
             rows.append(row)
     lines += ["", "Requests per second (higher is faster) and p99 latency under that load:", ""]
@@ -216,7 +249,13 @@ def startup_section(document: Document | None) -> list[str]:
     return lines + notes(document)
 
 
-def render(inprocess: Document | None, servers: Document | None, startup: Document | None) -> str:
+def render(
+    inprocess: Document | None,
+    servers: Document | None,
+    startup: Document | None,
+    asgi_inprocess: Document | None = None,
+    asgi_servers: Document | None = None,
+) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -229,6 +268,14 @@ def render(inprocess: Document | None, servers: Document | None, startup: Docume
         *servers_section(servers),
         "",
         *startup_section(startup),
+        "",
+        *asgi_inprocess_section(asgi_inprocess),
+        "",
+        *servers_section(
+            asgi_servers,
+            "## ASGI behind a server: uvicorn and granian",
+            "python bench/servers.py --interface asgi",
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -243,12 +290,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     inprocess = latest(args.results_dir, "inprocess")
     servers = latest(args.results_dir, "servers")
     startup = latest(args.results_dir, "startup")
+    asgi_inprocess = latest(args.results_dir, "asgi-inprocess")
+    asgi_servers = latest(args.results_dir, "asgi-servers")
     if inprocess is not None:
         draw(inprocess, args.chart)
         print(f"wrote {args.chart} from {inprocess['source']}")
     args.markdown.parent.mkdir(parents=True, exist_ok=True)
-    args.markdown.write_text(render(inprocess, servers, startup), encoding="utf-8")
-    sources = [document["source"] for document in (inprocess, servers, startup) if document]
+    documents = (inprocess, servers, startup, asgi_inprocess, asgi_servers)
+    args.markdown.write_text(render(*documents), encoding="utf-8")
+    sources = [document["source"] for document in documents if document]
     print(f"wrote {args.markdown} from {', '.join(sources) or 'no results'}")
     return 0
 

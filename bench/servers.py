@@ -1,16 +1,19 @@
 """Requests per second and p99 latency of each framework behind a real HTTP server, driven by wrk.
 
-The apps of ``apps/`` are served, one at a time, by gunicorn and by granian on a free port of
-127.0.0.1, each server in one fixed configuration (``SERVERS`` below, with the reasons in
-``README.md``). Before anything is timed, every scenario is requested once over HTTP and the
-answer is checked as ``inprocess.py`` checks it; a framework that answers differently is not timed
-on that scenario. Then wrk loads each scenario for a fixed time. Runs are interleaved: each round
-starts every server x framework pair afresh, in a shuffled order, so drift spreads over all of
-them. The report is the median over rounds.
+The apps of ``apps/`` are served, one at a time, on a free port of 127.0.0.1: the WSGI apps by
+gunicorn and by granian, or with ``--interface asgi`` the ASGI apps by uvicorn and by granian,
+each server in one fixed configuration (``INTERFACES`` below, with the reasons in ``README.md``).
+Before anything is timed, every scenario is requested once over HTTP and the answer is checked as
+``inprocess.py`` (or ``asgi_inprocess.py``) checks it; a framework that answers differently is not
+timed on that scenario. Then wrk loads each scenario for a fixed time. Runs are interleaved: each
+round starts every server x framework pair afresh, in a shuffled order, so drift spreads over all
+of them. The report is the median over rounds.
 
     python bench/servers.py                        # 3 rounds x 10 s per cell: about 25 minutes
     python bench/servers.py --quick                # 1 round x 2 s, no warm-up: a smoke test
     python bench/servers.py --servers granian --frameworks erlen,falcon --scenarios hello
+    python bench/servers.py --interface asgi       # 3 rounds x 3 s per cell: about 9 minutes
+    python bench/servers.py --interface asgi --quick   # 1 round x 1 s, no warm-up
 
 wrk is a Debian package (``apt-get install wrk``), not a Python one.
 """
@@ -45,13 +48,12 @@ RESULTS_DIR: Final = BENCH_DIR / "results"
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+import asgi_inprocess  # noqa: E402
+import inprocess  # noqa: E402
 from environment import environment_info  # noqa: E402
 from inprocess import (  # noqa: E402
-    FRAMEWORKS,
     Answer,
     Scenario,
-    build_scenarios,
-    check_answer,
     format_rate,
     format_ratio,
     geometric_mean,
@@ -114,10 +116,94 @@ def granian_command(target: str, port: str) -> list[str]:
     ]
 
 
-#: Server name -> its command line for an app target (``apps.erlen_app:app``) and a port.
-SERVERS: Final[dict[str, Callable[[str, str], list[str]]]] = {
-    "gunicorn": gunicorn_command,
-    "granian": granian_command,
+def uvicorn_command(target: str, port: str) -> list[str]:
+    """One worker process on uvloop and httptools, the fastest configuration uvicorn documents;
+    one process leaves the second core to wrk. Access log off, as for the WSGI servers."""
+    return [
+        *(sys.executable, "-m", "uvicorn"),
+        *("--host", HOST, "--port", port),
+        *("--loop", "uvloop", "--http", "httptools", "--workers", "1"),
+        *("--no-access-log", "--log-level", "warning"),
+        target,
+    ]
+
+
+def granian_asgi_command(target: str, port: str) -> list[str]:
+    """One worker process on uvloop with one Rust runtime thread: uvicorn's process model, with
+    granian's Rust HTTP/1 handling."""
+    return [
+        *(sys.executable, "-m", "granian"),
+        *("--interface", "asgi", "--http", "1", "--loop", "uvloop"),
+        *("--host", HOST, "--port", port),
+        *("--workers", "1", "--runtime-threads", "1"),
+        *("--no-access-log", "--log-level", "warning"),
+        target,
+    ]
+
+
+#: Builds a server's command line from an app target (``apps.erlen_app:app``) and a port.
+ServerCommand = Callable[[str, str], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Interface:
+    """Everything that differs between the WSGI and the ASGI runs."""
+
+    name: str
+    #: Server name -> its command line.
+    servers: dict[str, ServerCommand]
+    #: Framework name -> module under ``apps/``, in the order the tables show them.
+    frameworks: dict[str, str]
+    #: The module attribute a server is given: the WSGI or ASGI callable.
+    attribute: str
+    #: Every ratio is against this framework.
+    baseline: str
+    #: The scenarios (with their expected answers) and how an answer is checked against one.
+    build_scenarios: Callable[[], list[Scenario]]
+    check_answer: Callable[[Scenario, Answer], list[str]]
+    #: Packages whose versions the results record besides ``environment.PACKAGES``.
+    packages: tuple[str, ...]
+    #: Seconds of wrk per cell per round, in a full run and with ``--quick``.
+    duration: int
+    quick_duration: int
+    #: Results go to ``results/<prefix>-<date>.json``.
+    result_prefix: str
+    #: How the command lines are shown in the results.
+    target_pattern: str
+
+    def target(self, framework: str) -> str:
+        return f"{self.frameworks[framework]}:{self.attribute}"
+
+
+INTERFACES: Final = {
+    "wsgi": Interface(
+        name="wsgi",
+        servers={"gunicorn": gunicorn_command, "granian": granian_command},
+        frameworks=inprocess.FRAMEWORKS,
+        attribute="app",
+        baseline="falcon",
+        build_scenarios=inprocess.build_scenarios,
+        check_answer=inprocess.check_answer,
+        packages=("gunicorn", "granian"),
+        duration=10,
+        quick_duration=2,
+        result_prefix="servers",
+        target_pattern="apps.<framework>_app:app",
+    ),
+    "asgi": Interface(
+        name="asgi",
+        servers={"uvicorn": uvicorn_command, "granian": granian_asgi_command},
+        frameworks=asgi_inprocess.FRAMEWORKS,
+        attribute="application",
+        baseline=asgi_inprocess.BASELINE,
+        build_scenarios=asgi_inprocess.build_scenarios,
+        check_answer=asgi_inprocess.check_answer,
+        packages=("uvicorn", "granian", "uvloop", "httptools"),
+        duration=3,
+        quick_duration=1,
+        result_prefix="asgi-servers",
+        target_pattern="apps.<framework>_asgi:application",
+    ),
 }
 
 
@@ -181,21 +267,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_server(server: str, framework: str, log_dir: Path) -> Iterator[int]:
-    """Serve ``framework``'s app with ``server`` on a free port; yield the port once it answers.
+def running_server(command: ServerCommand, target: str, log: Path) -> Iterator[int]:
+    """Serve ``target`` with the server ``command`` builds, on a free port; yield the port once
+    it answers.
 
     The server is always stopped on the way out, however the block ends.
     """
     port = free_port()
-    target = f"{FRAMEWORKS[framework]}:app"
-    log = log_dir / f"{server}-{framework}.log"
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(BENCH_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            SERVERS[server](target, str(port)),
+            command(target, str(port)),
             cwd=BENCH_DIR,
             env=environment,
             stdin=subprocess.DEVNULL,
@@ -334,6 +419,7 @@ class Cell:
 class Bench:
     """Everything one invocation measures and finds wrong."""
 
+    interface: Interface
     servers: list[str]
     frameworks: list[str]
     scenarios: list[Scenario]
@@ -360,7 +446,7 @@ class Bench:
                 continue
             key = (server, framework, scenario.name)
             try:
-                problems = check_answer(scenario, fetch(port, scenario))
+                problems = self.interface.check_answer(scenario, fetch(port, scenario))
             except (OSError, http.client.HTTPException) as error:
                 problems = [f"request failed: {type(error).__name__}: {error}"]
             if not problems:
@@ -397,8 +483,10 @@ class Bench:
 
 def summarise(bench: Bench) -> dict[str, Any]:
     """Per server: the geometric mean of req/s over the scenarios every framework passed, and each
-    framework's ratio to Falcon per scenario and for that mean."""
+    framework's ratio to the baseline (Falcon, or Starlette for ASGI) per scenario and for that
+    mean."""
     summary: dict[str, Any] = {}
+    baseline = bench.interface.baseline
     for server in bench.servers:
         medians = {name: bench.column(server, name, "median_rps") for name in bench.frameworks}
         p99s = {name: bench.column(server, name, "median_p99_ms") for name in bench.frameworks}
@@ -419,21 +507,21 @@ def summarise(bench: Bench) -> dict[str, Any]:
             else None
             for framework in bench.frameworks
         }
-        vs_falcon: dict[str, dict[str, float | None]] = {}
-        falcon = medians.get("falcon", {})
+        vs_baseline: dict[str, dict[str, float | None]] = {}
+        base_medians = medians.get(baseline, {})
         for framework in bench.frameworks:
             row: dict[str, float | None] = {}
             for scenario in bench.scenarios:
-                rate, base = medians[framework].get(scenario.name), falcon.get(scenario.name)
+                rate, base = medians[framework].get(scenario.name), base_medians.get(scenario.name)
                 row[scenario.name] = rate / base if rate is not None and base else None
-            own, base_mean = geomeans[framework], geomeans.get("falcon")
+            own, base_mean = geomeans[framework], geomeans.get(baseline)
             row["geomean"] = own / base_mean if own is not None and base_mean else None
-            vs_falcon[framework] = row
+            vs_baseline[framework] = row
         summary[server] = {
             "geomean_scenarios": common,
             "geomean_rps": geomeans,
             "geomean_p99_ms": p99_geomeans,
-            "vs_falcon": vs_falcon if "falcon" in bench.frameworks else {},
+            f"vs_{baseline}": vs_baseline if baseline in bench.frameworks else {},
         }
     return summary
 
@@ -460,15 +548,16 @@ def print_report(bench: Bench, summary: dict[str, Any], settings: str) -> None:
             rows.append((geomean_label, [server_summary[geomean_key][name] for name in frameworks]))
             print()
             print(render_table(f"{server}: {title}", frameworks, rows, formatter))
-        vs_falcon = server_summary["vs_falcon"]
-        if vs_falcon:
+        baseline = bench.interface.baseline
+        vs_baseline = server_summary[f"vs_{baseline}"]
+        if vs_baseline:
             ratio_rows: list[tuple[str, Sequence[float | None]]] = [
-                (label, [vs_falcon[name][label] for name in frameworks])
+                (label, [vs_baseline[name][label] for name in frameworks])
                 for label in [*names, "geomean"]
             ]
             ratio_rows[-1] = (geomean_label, ratio_rows[-1][1])
             print()
-            title = f"{server}: relative to Falcon (higher is faster)"
+            title = f"{server}: relative to {baseline.capitalize()} (higher is faster)"
             print(render_table(title, frameworks, ratio_rows, format_ratio))
 
 
@@ -478,9 +567,9 @@ def wrk_version() -> str:
     return first_line.partition(" Copyright")[0].strip()  # "wrk 4.2.0 [epoll]"
 
 
-def versions() -> dict[str, str]:
+def versions(packages: Sequence[str]) -> dict[str, str]:
     found = {}
-    for package in ("gunicorn", "granian"):
+    for package in packages:
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -490,28 +579,44 @@ def versions() -> dict[str, str]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument(
+        "--interface",
+        choices=list(INTERFACES),
+        default="wsgi",
+        help="wsgi: gunicorn and granian; asgi: uvicorn and granian (default wsgi)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds (default 3)")
     parser.add_argument(
-        "--duration", type=int, default=10, help="whole seconds of wrk per cell per round (10)"
+        "--duration",
+        type=int,
+        default=None,
+        help="whole seconds of wrk per cell per round (10 for wsgi, 3 for asgi)",
     )
     parser.add_argument(
         "--warmup", type=int, default=1, help="seconds of untimed load per cell first (1; 0: none)"
     )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
-    parser.add_argument("--quick", action="store_true", help="1 round of 2 s, no warm-up")
-    parser.add_argument("--servers", default=",".join(SERVERS), help="from: " + ", ".join(SERVERS))
     parser.add_argument(
-        "--frameworks", default=",".join(FRAMEWORKS), help="from: " + ", ".join(FRAMEWORKS)
+        "--quick", action="store_true", help="1 round of 2 s (asgi: 1 s), no warm-up"
     )
+    for kind in ("servers", "frameworks"):
+        choices = "; ".join(
+            f"{name}: {', '.join(getattr(interface, kind))}"
+            for name, interface in INTERFACES.items()
+        )
+        parser.add_argument(f"--{kind}", default=None, help=f"comma-separated, from {choices}")
     parser.add_argument(
         "--scenarios", default=",".join(SCENARIOS), help="from: " + ", ".join(SCENARIOS)
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for the shuffled order")
     parser.add_argument("--output", type=Path, default=None, help="JSON file to write")
     args = parser.parse_args(argv)
+    interface = INTERFACES[args.interface]
+    if args.duration is None:
+        args.duration = interface.duration
     if args.quick:
-        args.rounds, args.duration, args.warmup = 1, 2, 0
+        args.rounds, args.duration, args.warmup = 1, interface.quick_duration, 0
     if args.rounds < 1 or args.duration < 1 or args.warmup < 0:
         parser.error("--rounds and --duration must be at least 1, --warmup at least 0")
     return args
@@ -536,7 +641,9 @@ def run_pair(
         return
     script = work_dir / "summary.lua"
     try:
-        with running_server(server, framework, work_dir) as port:
+        interface = bench.interface
+        command, target = interface.servers[server], interface.target(framework)
+        with running_server(command, target, work_dir / f"{server}-{framework}.log") as port:
             bench.verify(server, framework, port)
             names = [scenario.name for scenario in bench.scenarios]
             shuffler.shuffle(names)
@@ -566,16 +673,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 1
-    server_versions = versions()
-    servers = select(args.servers, list(SERVERS), "servers")
+    interface = INTERFACES[args.interface]
+    server_versions = versions(interface.packages)
+    servers = select(
+        args.servers or ",".join(interface.servers), list(interface.servers), "servers"
+    )
     missing = [name for name in servers if server_versions[name] == "not installed"]
     if missing:
         print(f"not installed: {', '.join(missing)}; pip install -e '.[bench]'", file=sys.stderr)
         return 1
-    frameworks = select(args.frameworks, list(FRAMEWORKS), "frameworks")
+    known_frameworks = list(interface.frameworks)
+    frameworks = select(
+        args.frameworks or ",".join(known_frameworks), known_frameworks, "frameworks"
+    )
     wanted = select(args.scenarios, list(SCENARIOS), "scenarios")
-    scenarios = [scenario for scenario in build_scenarios() if scenario.name in wanted]
-    bench = Bench(servers, frameworks, scenarios)
+    scenarios = [scenario for scenario in interface.build_scenarios() if scenario.name in wanted]
+    bench = Bench(interface, servers, frameworks, scenarios)
 
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     shuffler = random.Random(seed)
@@ -586,7 +699,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"median of {args.rounds} round(s) x {args.duration} s per cell, "
         f"wrk -t{args.threads} -c{args.connections}"
     )
-    print(f"{len(pairs)} server x framework pairs, {settings}, seed {seed}", file=sys.stderr)
+    print(
+        f"{interface.name}: {len(pairs)} server x framework pairs, {settings}, seed {seed}",
+        file=sys.stderr,
+    )
     print(f"expect about {estimate:.0f} minutes", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="erlen-bench-servers-") as work:
         work_dir = Path(work)
@@ -620,7 +736,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     environment["packages"].update(server_versions)
     environment["wrk"] = wrk
     document = {
-        "benchmark": "servers",
+        "benchmark": interface.result_prefix,
+        "interface": interface.name,
+        "baseline": interface.baseline,
         "created": now.isoformat(timespec="seconds"),
         "date": now.date().isoformat(),
         "quick": args.quick,
@@ -634,7 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": seed,
         },
         "commands": {
-            server: " ".join(SERVERS[server]("apps.<framework>_app:app", "<port>")).replace(
+            server: " ".join(interface.servers[server](interface.target_pattern, "<port>")).replace(
                 sys.executable, "python"
             )
             for server in servers
@@ -662,7 +780,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": summary,
     }
     output = args.output or RESULTS_DIR / (
-        f"servers-{document['date']}{'-quick' if args.quick else ''}.json"
+        f"{interface.result_prefix}-{document['date']}{'-quick' if args.quick else ''}.json"
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
