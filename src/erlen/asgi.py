@@ -20,7 +20,7 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterat
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import iterate_in_thread, run_in_thread
-from .datastructures import Headers
+from .datastructures import Headers, _HeaderReader
 from .errors import BadRequest, RequestEntityTooLarge
 from .request import _MISSING, LimitedStream, Limits, Request
 from .websocket import WebSocket
@@ -76,14 +76,43 @@ class ASGIApp:
 # -- HTTP ------------------------------------------------------------------------------------
 
 
-def asgi_headers(scope: dict[str, Any]) -> Headers:
-    """The scope's headers as :class:`Headers`, names in title case as WSGI's would be."""
-    return Headers._from_checked(
-        [
-            (name.decode("latin-1").title(), value.decode("latin-1"))
-            for name, value in scope["headers"]
-        ]
-    )
+class ASGIHeaders(_HeaderReader):
+    """The request headers of an ASGI scope, read-only, with the read API of :class:`Headers`.
+
+    PERF: like WSGI's :class:`~erlen.datastructures.EnvironHeaders`, construction only keeps
+    the scope's list; a lookup encodes the name once and compares bytes, and decodes (latin-1)
+    only the value it returns. Servers send names in lower case, as ASGI asks; iteration gives
+    them in title case, as under WSGI.
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+
+    def _first(self, name: str) -> str | None:
+        try:
+            key = name.lower().encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        for raw_name, value in self.raw:
+            if raw_name == key:
+                return value.decode("latin-1")
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        try:
+            key = name.lower().encode("latin-1")
+        except UnicodeEncodeError:
+            return []
+        return [value.decode("latin-1") for raw_name, value in self.raw if raw_name == key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for name, value in self.raw:
+            yield name.decode("latin-1").title(), value.decode("latin-1")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.raw)
 
 
 def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
@@ -191,7 +220,7 @@ class ASGIRequest(Request):
         self.url_rule = self.view_args = self.routing_exception = None
         self._args = self._cookies = self._form = self._files = None
         self._data = self._content_type = None
-        self._header_view: Headers | None = None
+        self._header_view: ASGIHeaders | Headers | None = None
         self._json = _MISSING
         self._stream: LimitedStream | None = None
         self._length: int | None = None
@@ -238,14 +267,14 @@ class ASGIRequest(Request):
         return self._length
 
     @property
-    def headers(self) -> Headers:
+    def headers(self) -> ASGIHeaders | Headers:
         view = self._header_view
         if view is None:
-            view = self._header_view = asgi_headers(self.environ)
+            view = self._header_view = ASGIHeaders(self.environ["headers"])
         return view
 
     @headers.setter
-    def headers(self, value: Headers) -> None:
+    def headers(self, value: ASGIHeaders | Headers) -> None:
         self._header_view = value
 
     def _receive_body(self) -> Awaitable[None] | None:

@@ -77,9 +77,9 @@ class WebSocket(Request):
             environ=scope,
             limits=limits,
         )
-        from .asgi import asgi_headers
+        from .asgi import ASGIHeaders
 
-        self.headers = asgi_headers(scope)
+        self.headers = ASGIHeaders(scope["headers"])
         self.scope = scope
         self._receive = receive
         self._send = send
