@@ -474,9 +474,7 @@ class Erlen(AsyncDispatch, Scaffold):
 
     def _websocket_route_error(self, request: Request) -> HTTPException | None:
         """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""
-        try:
-            self.url_map.match(request.path, "GET", websocket=True)
-        except HTTPException:
+        if not self.url_map.is_websocket_path(request.path):
             return None
         return BadRequest(
             f"{request.path} is a WebSocket endpoint: connect to it with a WebSocket client. "

@@ -34,9 +34,10 @@ __all__ = ["Router"]
 class _Table:
     """The rules of one kind (HTTP or WebSocket), arranged for matching."""
 
-    __slots__ = ("static", "groups", "wildcard")
+    __slots__ = ("static", "groups", "wildcard", "empty")
 
     def __init__(self, rules: list[Rule]) -> None:
+        self.empty = not rules
         static: dict[str, list[tuple[bool, int, Rule]]] = {}
         dynamic: list[Rule] = []
         for order, rule in enumerate(rules):
@@ -170,6 +171,13 @@ class Router:
             for rule in group.matching(path):
                 methods |= rule.methods
         return methods
+
+    def is_websocket_path(self, path: str) -> bool:
+        """True when a WebSocket rule matches ``path`` (to explain a 404 over plain HTTP)."""
+        tables = self._tables or self._compile()
+        if tables[1].empty:
+            return False
+        return bool(self._allowed(tables[1], path or "/"))
 
     def allowed_methods(self, path: str, websocket: bool = False) -> set[str]:
         """The methods the rules matching ``path`` accept (OPTIONS when the app answers it)."""
