@@ -15,6 +15,7 @@ message; before an ``async def`` view runs, the whole body is received (within
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -117,7 +118,14 @@ class ASGIHeaders(_HeaderReader):
 
 def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """Response headers as ASGI wants them: lower-case names, latin-1 bytes."""
-    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    return [_encode_header(name, value) for name, value in headers]
+
+
+@functools.lru_cache(maxsize=1024)
+def _encode_header(name: str, value: str) -> tuple[bytes, bytes]:
+    # PERF: most pairs repeat from response to response (Content-Type, nosniff, common
+    # lengths); a cache hit costs less than lowering and encoding both strings again.
+    return name.lower().encode("latin-1"), value.encode("latin-1")
 
 
 def _decode_path(scope: dict[str, Any]) -> str:

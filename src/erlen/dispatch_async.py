@@ -52,14 +52,14 @@ class AsyncDispatch:
         if request.url_rule is None and request.routing_exception is None:
             self._match_request(request)
         rule = request.url_rule
-        if rule is not None and not (
-            self._is_async_view(self.view_functions[rule.endpoint])
-            or (rule.provide_automatic_options and request.method == "OPTIONS")
-        ):
-            from .concurrency import run_in_thread
+        if rule is not None:
+            view = self.view_functions.get(rule.endpoint)
+            automatic_options = rule.provide_automatic_options and request.method == "OPTIONS"
+            if view is not None and not automatic_options and not self._is_async_view(view):
+                from .concurrency import run_in_thread
 
-            # PERF: one hop to a worker thread for the whole request, hooks included.
-            return await run_in_thread(self.executor, self.handle, request)
+                # PERF: one hop to a worker thread for the whole request, hooks included.
+                return await run_in_thread(self.executor, self.handle, request)
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
         error: BaseException | None = None
