@@ -367,7 +367,7 @@ def test_websocket_echo_with_url_converters(app: Erlen) -> None:
         assert ws.receive_bytes() == b"cba"
     with pytest.raises(WebSocketRefused) as refused:  # the converter does not match
         app.test_client().websocket_connect("/ws/lobby").__enter__()
-    assert refused.value.status == 403
+    assert refused.value.status == 404
 
 
 def test_websocket_disconnect_ends_the_view_and_runs_its_cleanup(app: Erlen) -> None:
@@ -404,7 +404,13 @@ def test_before_websocket_can_refuse_the_handshake_with_a_response(app: Erlen) -
     client = app.test_client()
     with pytest.raises(WebSocketRefused) as refused:
         client.websocket_connect("/ws").__enter__()
-    assert refused.value.status == 403  # the test scope offers no http.response extension
+    assert (refused.value.status, json.loads(refused.value.body)) == (
+        401,
+        {"error": "token required"},
+    )
+    with pytest.raises(WebSocketRefused) as plain:  # a server without the denial extension
+        client.websocket_connect("/ws", denial_response=False).__enter__()
+    assert plain.value.status == 403
 
 
 def test_a_refusal_carries_the_response_where_the_server_can_send_one(app: Erlen) -> None:
@@ -412,10 +418,8 @@ def test_a_refusal_carries_the_response_where_the_server_can_send_one(app: Erlen
     async def view() -> None:
         abort(401, "Sign in first.")
 
-    session_ = app.test_client().websocket_connect("/ws")
-    session_.scope["extensions"] = {"websocket.http.response": {}}
     with pytest.raises(WebSocketRefused) as refused:
-        session_.__enter__()
+        app.test_client().websocket_connect("/ws").__enter__()
     assert refused.value.status == 401
     assert b"Sign in first." in refused.value.body
 

@@ -438,15 +438,25 @@ class TestClient:
     def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
         return self.open(path, "GET", **kwargs)
 
-    def websocket_connect(self, path: str, **kwargs: Any) -> WebSocketTestSession:
+    def websocket_connect(
+        self,
+        path: str,
+        subprotocols: list[str] | None = None,
+        denial_response: bool = True,
+        **kwargs: Any,
+    ) -> WebSocketTestSession:
         """A WebSocket session with the app through ``app.asgi``: use it in a ``with`` block.
 
-        The arguments are those of :meth:`open`; ``subprotocols=[...]`` offers subprotocols.
-        The jar's cookies are sent. A refused handshake raises ``WebSocketRefused``.
+        The other arguments are those of :meth:`open`; the jar's cookies are sent. A refused
+        handshake raises ``WebSocketRefused`` with the app's HTTP answer, as uvicorn and granian
+        deliver it (ASGI's denial-response extension); ``denial_response=False`` plays a server
+        without it, where every refusal is a 403.
+
+        Each session runs the app on an event loop of its own, in a background thread; a real
+        server runs every connection on one loop.
         """
         from .testing_asgi import WebSocketTestSession, scope_from_environ
 
-        subprotocols = kwargs.pop("subprotocols", None)
         environ = build_environ(path, **kwargs)
         if self.use_cookies:
             cookie = self._cookie_header(environ["SERVER_NAME"], environ["PATH_INFO"] or "/")
@@ -454,6 +464,8 @@ class TestClient:
                 environ["HTTP_COOKIE"] = cookie
         scope = scope_from_environ(environ, "websocket")
         scope["subprotocols"] = list(subprotocols or ())
+        if denial_response:
+            scope["extensions"] = {"websocket.http.response": {}}
         return WebSocketTestSession(self.app, scope)
 
     def post(self, path: str = "/", **kwargs: Any) -> TestResponse:

@@ -165,7 +165,10 @@ class WebSocketTestSession:
             pass
 
     def _get(self, timeout: float = 5.0) -> Message:
-        item = self._from_app.get(timeout=timeout)
+        try:
+            item = self._from_app.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"The app sent nothing within {timeout} s.") from None
         if isinstance(item, BaseException):
             raise item
         return item
@@ -209,7 +212,8 @@ class WebSocketTestSession:
         self.send_text(json.dumps(value))
 
     def receive(self, timeout: float = 5.0) -> Message:
-        """The app's next message; :class:`WebSocketDisconnect` when it closed the socket."""
+        """The app's next message; :class:`WebSocketDisconnect` when it closed the socket,
+        ``TimeoutError`` when it sent nothing within ``timeout`` seconds."""
         message = self._get(timeout)
         if message["type"] == "websocket.close":
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
