@@ -191,6 +191,13 @@ def test_content_disposition_cannot_be_broken_out_of() -> None:
     assert parse_options_header(value)[1]["filename"] == 'evil"\r\nSet-Cookie: a=1; x="\\.txt'
 
 
+def test_content_disposition_fallback_drops_controls_quotes_and_backslashes() -> None:
+    assert content_disposition("inline", 'a\x7fb\x01"c\\d\t.txt') == (
+        "inline; filename=\"abcd.txt\"; filename*=UTF-8''a%7Fb%01%22c%5Cd%09.txt"
+    )
+    assert content_disposition("inline", " \x00 ") == "inline; filename*=UTF-8''%20%00%20"
+
+
 def test_content_disposition_rejects_a_bad_disposition() -> None:
     with pytest.raises(ValueError):
         content_disposition("attachment\r\nX: y", "a.txt")

@@ -75,6 +75,34 @@ def test_etag_changes_when_the_file_changes(client: Any, tmp_path: Path) -> None
     assert second.headers["ETag"] != first
 
 
+def test_validators_follow_the_files_mtime_even_when_its_size_does_not_change(
+    client: Any, tmp_path: Path
+) -> None:
+    # Last-Modified and the ETag are remembered per mtime: a stale memory would fail here.
+    path = tmp_path / "static" / "hello.txt"
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    first = client.get("/static/hello.txt")
+    assert first.headers["Last-Modified"] == http_date(1_600_000_000)
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    second = client.get("/static/hello.txt")
+    assert second.headers["Last-Modified"] == http_date(1_700_000_000)
+    assert second.headers["ETag"] != first.headers["ETag"]
+    revalidated = client.get(
+        "/static/hello.txt", headers={"If-Modified-Since": first.headers["Last-Modified"]}
+    )
+    assert revalidated.status_code == 200  # modified since the first answer: sent again
+    assert revalidated.data == HELLO
+
+
+def test_send_file_last_modified_argument_keeps_whole_seconds(app: Erlen, client: Any) -> None:
+    @app.route("/dated/<int:stamp>")
+    def dated(stamp: int) -> Response:
+        return send_file("static/hello.txt", last_modified=stamp + 0.75)
+
+    assert client.get("/dated/1600000000").headers["Last-Modified"] == http_date(1_600_000_000)
+    assert client.get("/dated/1700000000").headers["Last-Modified"] == http_date(1_700_000_000)
+
+
 def test_head_sends_headers_without_body(client: Any) -> None:
     response = client.head("/static/hello.txt")
     assert response.status_code == 200
@@ -346,6 +374,15 @@ def test_traversal_and_non_files_answer_404(client: Any, tmp_path: Path, path: s
     response = client.get(path)
     assert response.status_code == 404
     assert b"top secret" not in response.data
+
+
+def test_dangling_symlinks_and_fifos_answer_404(client: Any, tmp_path: Path) -> None:
+    os.symlink(tmp_path / "static" / "gone.txt", tmp_path / "static" / "dangling.txt")
+    os.mkfifo(tmp_path / "static" / "pipe.txt")  # opening it would block: never opened
+    os.symlink(tmp_path / "static" / "pipe.txt", tmp_path / "static" / "pipe-link.txt")
+    for name in ("dangling.txt", "pipe.txt", "pipe-link.txt"):
+        assert client.get(f"/static/{name}").status_code == 404
+    assert safe_join(str(tmp_path / "static"), "dangling.txt") is None
 
 
 def test_nul_byte_in_the_path_is_refused(client: Any) -> None:

@@ -226,6 +226,11 @@ def dump_options_header(value: str, params: Mapping[str, str | None]) -> str:
     return "; ".join(segments)
 
 
+# What an ASCII fallback file name loses: control characters, quotes and backslashes.
+# PERF: one regex pass instead of a Python-level loop over the name's characters.
+_UNSAFE_FALLBACK_RE = re.compile(r'[\x00-\x1f\x7f"\\]')
+
+
 def content_disposition(disposition: str, filename: str) -> str:
     """A ``Content-Disposition`` value offering ``filename`` (RFC 6266).
 
@@ -245,9 +250,7 @@ def content_disposition(disposition: str, filename: str) -> str:
         import unicodedata
 
         fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = "".join(
-        char for char in fallback if " " <= char < "\x7f" and char not in '"\\'
-    ).strip()
+    fallback = _UNSAFE_FALLBACK_RE.sub("", fallback).strip()
     segments = [disposition.lower()]
     if fallback:
         segments.append(f'filename="{fallback}"')
@@ -840,22 +843,22 @@ def parse_qsl(
     text = query.decode("utf-8", errors) if isinstance(query, (bytes, bytearray)) else query
     if not text:
         return []
-    # The exact count (empty segments are free) only when the cheap bound says it may matter.
-    if text.count(separator) >= max_fields and (
-        sum(1 for segment in text.split(separator) if segment) > max_fields
-    ):
+    # PERF: split once, for the count and the pairs alike; a second pass counts exactly (empty
+    # segments are free) only when there are enough segments for the limit to matter.
+    segments = text.split(separator)
+    if len(segments) > max_fields and sum(1 for segment in segments if segment) > max_fields:
         raise TooManyFields(f"More than {max_fields} fields")
     pairs: list[tuple[str, str]] = []
     append = pairs.append
     if keep_blank_values and "%" not in text and "+" not in text:
         # PERF: the common query ("page=2&sort=name") needs no decoding at all: about 3x faster
         # than urllib.parse.parse_qsl on it.
-        for segment in text.split(separator):
+        for segment in segments:
             if segment:
                 name, _, value = segment.partition("=")
                 append((name, value))
         return pairs
-    for segment in text.split(separator):
+    for segment in segments:
         if not segment:
             continue
         name, _, value = segment.partition("=")

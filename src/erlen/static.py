@@ -108,6 +108,8 @@ def send_file(
     etag: bool | str = True,
     last_modified: datetime | int | float | None = None,
     max_age: MaxAge = None,
+    *,
+    _file_stat: os.stat_result | None = None,
 ) -> Response:
     """A response that sends a file's contents to the client, as Flask's ``send_file`` does.
 
@@ -128,6 +130,8 @@ def send_file(
       means ``Cache-Control: no-cache``: the client revalidates each time (a cheap 304).
 
     Raises ``FileNotFoundError`` for a missing path, ``ValueError`` for a text-mode file.
+    ``_file_stat`` is private to :func:`send_from_directory`, which has the path's ``stat``
+    already (as Werkzeug's ``send_file`` has a private ``_root_path``).
     """
     ctx = _cv_context.get()
     app: Erlen | None = ctx.app if ctx is not None else None
@@ -140,7 +144,7 @@ def send_file(
         path = os.fsdecode(path_or_file)
         if app is not None:
             path = os.path.join(app.root_path, path)
-        file_stat = os.stat(path)
+        file_stat = _file_stat if _file_stat is not None else os.stat(path)
         if stat.S_ISDIR(file_stat.st_mode):
             raise IsADirectoryError(errno.EISDIR, "send_file() cannot send a directory", path)
         size = file_stat.st_size
@@ -177,8 +181,12 @@ def send_file(
         headers.add("ETag", http.quote_etag(etag))
     modified: datetime | None = None
     if last_modified is not None:
-        modified = _to_datetime(last_modified)
-        headers.add("Last-Modified", http.http_date(modified))
+        if isinstance(last_modified, datetime):
+            modified = _to_datetime(last_modified)
+            headers.add("Last-Modified", http.http_date(modified))
+        else:
+            modified, http_date = _modified_at(last_modified)
+            headers.add("Last-Modified", http_date)
     _set_cache_headers(headers, _resolve_max_age(app, max_age, path))
 
     response_class = app.response_class if app is not None else Response
@@ -220,7 +228,9 @@ def send_file(
         if request is not None and request.method == "HEAD":
             # PERF: a HEAD answer has no body, so the file is not even opened.
             return response_class(None, status, headers, mimetype=mimetype)
-        file = open(str(path), "rb")  # noqa: SIM115 -- closed by FileBody after sending
+        # PERF: unbuffered: FileBody reads whole blocks itself, and a buffered reader would cost
+        # a buffer and two more system calls (isatty, lseek) per file opened.
+        file = open(str(path), "rb", buffering=0)  # noqa: SIM115 -- closed by FileBody
     body = FileBody(file, offset, length if offset is not None else size)
     response = response_class(None, status, headers, mimetype=mimetype)
     response.response = body
@@ -233,10 +243,17 @@ def _file_etag(path: str, file_stat: os.stat_result) -> str:
     The path's checksum keeps two files of equal size and mtime apart. The nanosecond mtime
     catches an edit that keeps the size within the same second.
     """
+    return _etag_for(path, file_stat.st_mtime_ns, file_stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _etag_for(path: str, mtime_ns: int, size: int) -> str:
+    # PERF: remembered per version of a file (a new mtime or size is a new key), which saves
+    # encoding the path, its checksum and three hex formats on every request.
     from zlib import adler32
 
     checksum = adler32(os.fsencode(path)) & 0xFFFFFFFF
-    return f"{file_stat.st_mtime_ns:x}-{file_stat.st_size:x}-{checksum:x}"
+    return f"{mtime_ns:x}-{size:x}-{checksum:x}"
 
 
 def _remaining_size(file: IO[bytes]) -> int | None:
@@ -254,9 +271,7 @@ def _remaining_size(file: IO[bytes]) -> int | None:
 
 def _guess_mimetype(name: str, as_attachment: bool, headers: Headers) -> str:
     """The MIME type for a file name; ``x.css.gz`` inline is CSS with ``Content-Encoding``."""
-    import mimetypes
-
-    mimetype, encoding = mimetypes.guess_type(name)
+    mimetype, encoding = _guess_type(name)
     if encoding is not None:
         if encoding in _HTTP_CODINGS and not as_attachment:
             headers["Content-Encoding"] = encoding
@@ -264,6 +279,31 @@ def _guess_mimetype(name: str, as_attachment: bool, headers: Headers) -> str:
             # A download keeps its compressed bytes as they are; so does a coding HTTP lacks.
             return "application/octet-stream"
     return mimetype or "application/octet-stream"
+
+
+@functools.lru_cache(maxsize=256)
+def _guess_type(name: str) -> tuple[str | None, str | None]:
+    """``mimetypes.guess_type(name)``, remembered per name.
+
+    PERF: ``guess_type`` splits and lower-cases the name and looks up several tables on every
+    call. The names asked about are those of files being sent, a set bounded by the size of the
+    cache. A type registered with ``mimetypes.add_type()`` after a name was first sent is not
+    seen for that name: register extra types at start-up.
+    """
+    import mimetypes  # here, not at import: only a cache miss pays for it
+
+    return mimetypes.guess_type(name)
+
+
+@functools.lru_cache(maxsize=256)
+def _modified_at(timestamp: int | float) -> tuple[datetime, str]:
+    """The ``Last-Modified`` datetime and header value for a file's mtime.
+
+    PERF: formatting an HTTP date costs more than the rest of the header work together; a file
+    keeps its mtime across requests, and a new mtime is a new key, so nothing goes stale.
+    """
+    modified = _to_datetime(timestamp)
+    return modified, http.http_date(modified)
 
 
 def _to_datetime(value: datetime | int | float) -> datetime:
@@ -379,6 +419,18 @@ def safe_join(directory: str, path: str) -> str | None:
     cannot expose the rest of the disk. The caller opens the returned real path, so the check
     and the open see the same file.
     """
+    found = _resolve_inside(directory, path)
+    return found[0] if found is not None else None
+
+
+def _resolve_inside(
+    directory: str, path: str, root_path: str = ""
+) -> tuple[str, os.stat_result] | None:
+    """:func:`safe_join`'s work: the real path and its ``stat``, or None.
+
+    PERF: the ``stat`` is the ``lstat`` the symlink check makes anyway (followed by a ``stat``
+    only for a final component that is a link), so the caller need not ask the file system again.
+    """
     if not path or "\x00" in path or "\\" in path or path.startswith("/"):
         return None
     if len(path) > 1 and path[1] == ":":
@@ -390,33 +442,38 @@ def safe_join(directory: str, path: str) -> str | None:
         segment.split(".")[0].upper() in _WINDOWS_DEVICE_NAMES for segment in segments
     ):
         return None
-    base = _real_directory(directory)
+    base = _real_directory(directory, root_path)
     # PERF: walk only the components below the folder, one lstat each; a full realpath() of
     # the target would lstat every component from the file system's root on every request.
     current = base
+    file_stat: os.stat_result | None = None
     for segment in segments:
         if segment in ("", "."):
             continue
         candidate = os.path.join(current, segment)
         try:
-            is_link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+            file_stat = os.lstat(candidate)
+            if stat.S_ISLNK(file_stat.st_mode):
+                candidate = os.path.realpath(candidate)
+                if not _is_inside(base, candidate):
+                    return None
+                file_stat = os.stat(candidate)
         except (OSError, ValueError):
             return None
-        if is_link:
-            candidate = os.path.realpath(candidate)
-            if not _is_inside(base, candidate):
-                return None
         current = candidate
-    return current if current != base else None
+    if file_stat is None or current == base:
+        return None
+    return current, file_stat
 
 
 @functools.lru_cache(maxsize=64)
-def _real_directory(directory: str) -> str:
-    """The folder's real path; resolved once per folder, since static folders do not move.
+def _real_directory(directory: str, root_path: str = "") -> str:
+    """The real path of ``directory`` (relative to ``root_path``, when given and it is relative);
+    resolved once per folder, since static folders do not move.
 
     Symlinks *inside* the folder are still resolved on every request by :func:`safe_join`.
     """
-    return os.path.realpath(directory)
+    return os.path.realpath(os.path.join(root_path, directory))
 
 
 def _is_inside(base: str, target: str) -> bool:
@@ -435,14 +492,14 @@ def send_from_directory(
     from the URL and is checked by :func:`safe_join`. Other arguments go to :func:`send_file`.
     """
     ctx = _cv_context.get()
-    folder = os.fsdecode(directory)
-    if ctx is not None:
-        folder = os.path.join(ctx.app.root_path, folder)
+    root_path = ctx.app.root_path if ctx is not None else ""
     requested = os.fsdecode(path)
-    target = safe_join(folder, requested)
-    if target is None or not os.path.isfile(target):
+    found = _resolve_inside(os.fsdecode(directory), requested, root_path)
+    if found is None or not stat.S_ISREG(found[1].st_mode):
         raise NotFound()
+    target, file_stat = found
     if kwargs.get("download_name") is None:
         # A symlink inside the folder is named (and typed) by the name that was asked for.
         kwargs["download_name"] = os.path.basename(requested)
-    return send_file(os.path.abspath(target), **kwargs)
+    # The real path is absolute already: a real directory joined with checked segments.
+    return send_file(target, **kwargs, _file_stat=file_stat)
