@@ -87,6 +87,12 @@ def test_multidict_construction_forms() -> None:
     clone.add("a", "3")
     assert original.getlist("a") == ["1", "2"]  # the lists were copied
     assert MultiDict().to_dict() == {} and MultiDict(None).to_dict() == {}
+    pairs = [("a", "1"), ("b", "2"), ("a", "3")]
+    expected = {"a": ["1", "3"], "b": ["2"]}
+    assert MultiDict(pairs).to_dict(flat=False) == expected  # a list: the parsers' fast path
+    assert MultiDict(tuple(pairs)).to_dict(flat=False) == expected
+    assert MultiDict(iter(pairs)).to_dict(flat=False) == expected
+    assert ImmutableMultiDict(pairs).getlist("a") == ["1", "3"]
 
 
 def test_multidict_mutation() -> None:

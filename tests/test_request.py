@@ -90,6 +90,36 @@ def test_form_urlencoded(app: Erlen, client) -> None:
     assert response.get_json() == {"name": "Zoë", "tags": ["a", "b"]}
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded",
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "Application/X-WWW-Form-Urlencoded",
+    ],
+)
+def test_form_urlencoded_content_type_forms(app: Erlen, client, content_type: str) -> None:
+    @app.post("/form")
+    def form() -> dict[str, Any]:
+        return {"form": request.form.to_dict(flat=False), "files": len(request.files)}
+
+    response = client.post("/form", data=b"a=1&a=2&b=%C3%AB", content_type=content_type)
+    assert response.get_json() == {"form": {"a": ["1", "2"], "b": ["ë"]}, "files": 0}
+
+
+def test_form_of_another_body_is_empty(app: Erlen, client) -> None:
+    @app.post("/form")
+    def form() -> dict[str, Any]:
+        return {
+            "form": len(request.form),
+            "files": len(request.files),
+            "data": request.get_data(as_text=True),
+        }
+
+    response = client.post("/form", data=b"a=1", content_type="text/plain")
+    assert response.get_json() == {"form": 0, "files": 0, "data": "a=1"}
+
+
 def test_multipart_upload(app: Erlen, client, tmp_path) -> None:
     @app.post("/upload")
     def upload() -> dict[str, Any]:

@@ -104,7 +104,14 @@ class MultiDict(Generic[V]):
         | None = None,
     ) -> None:
         lists: dict[str, list[V]] = {}
-        if isinstance(mapping, MultiDict):
+        pairs: Iterable[tuple[str, V]] = ()
+        # PERF: a plain list of pairs (what the query, form and cookie parsers give) is told by
+        # its exact type first, skipping the isinstance() check against the Mapping ABC.
+        if type(mapping) is list:
+            pairs = mapping
+        elif mapping is None:
+            pass
+        elif isinstance(mapping, MultiDict):
             lists = {key: values[:] for key, values in mapping._lists.items()}
         elif isinstance(mapping, Mapping):
             for key, value in mapping.items():
@@ -113,15 +120,15 @@ class MultiDict(Generic[V]):
                         lists[key] = list(value)
                 else:
                     lists[key] = [value]
-        elif mapping is not None:
-            # PERF: the hot path (parsed query strings and forms); get() beats setdefault(),
-            # which would build a throwaway list for every pair.
-            for key, value in mapping:
-                bucket = lists.get(key)
-                if bucket is None:
-                    lists[key] = [value]
-                else:
-                    bucket.append(value)
+        else:
+            pairs = mapping
+        # get() beats setdefault(), which would build a throwaway list for every pair.
+        for key, value in pairs:
+            bucket = lists.get(key)
+            if bucket is None:
+                lists[key] = [value]
+            else:
+                bucket.append(value)
         self._lists = lists
 
     # -- reading ---------------------------------------------------------------------------
@@ -348,7 +355,8 @@ class ImmutableMultiDict(MultiDict[V]):
 # PERF: the names Erlen itself sets skip the regex check.
 _KNOWN_NAMES = frozenset(
     ("Content-Type", "Content-Length", "Location", "Set-Cookie", "Vary", "Cache-Control",
-     "ETag", "Last-Modified", "Allow", "Content-Disposition", "Accept-Ranges", "Content-Range")
+     "ETag", "Last-Modified", "Allow", "Content-Disposition", "Accept-Ranges", "Content-Range",
+     "Content-Encoding", "Expires", "X-Content-Type-Options", "X-Sendfile")
 )  # fmt: skip
 
 HeaderValue = str | int
@@ -541,7 +549,10 @@ class Headers(_HeaderReader):
 
             headers.add("Content-Disposition", "attachment", filename="report.pdf")
         """
-        self._items.append((_check_name(name), _with_params(value, params)))
+        checked = _check_name(name)
+        # PERF: without params, straight to the value check (no _with_params call).
+        text = _check_value(value) if not params else _with_params(value, params)
+        self._items.append((checked, text))
 
     def set(self, name: str, value: HeaderValue, **params: str | None) -> None:
         """Replace every value of ``name`` by this one, at the position of the first."""

@@ -459,9 +459,12 @@ class Request:
     @property
     def form(self) -> ImmutableMultiDict[str]:
         """Fields of a urlencoded or multipart form body (empty for other bodies)."""
-        self._load_form()
-        assert self._form is not None
-        return self._form
+        form = self._form
+        if form is None:  # PERF: once parsed, the form is returned without another call
+            self._load_form()
+            form = self._form
+            assert form is not None
+        return form
 
     @property
     def files(self) -> ImmutableMultiDict[FileStorage]:
