@@ -436,7 +436,7 @@ class Erlen(AsyncDispatch, Scaffold):
                     if self.teardown_appcontext_funcs:
                         self.do_teardown_appcontext(error)
             finally:
-                if request._files is not None:
+                if request._files:  # uploads to close; an empty form has none
                     request.close()
                 _cv_context.reset(token)
 

@@ -73,7 +73,7 @@ class AsyncDispatch:
                 if self._has_teardown:
                     await self._teardown_async(ctx, error or ctx.unhandled_error)
             finally:
-                if request._files is not None:
+                if request._files:  # uploads to close; an empty form has none
                     request.close()
                 _cv_context.reset(token)
 
