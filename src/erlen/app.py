@@ -821,10 +821,11 @@ class Erlen(AsyncDispatch, Scaffold):
         """The view behind the ``static`` endpoint."""
         from .static import send_from_directory
 
-        if self.static_folder is None:
+        folder = self.static_folder
+        if folder is None:
             raise RuntimeError("This app has no static folder.")
         max_age = self.get_send_file_max_age(filename)
-        return send_from_directory(self.static_folder, filename, max_age=max_age)
+        return send_from_directory(folder, filename, max_age=max_age)
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         value = self.config.get("SEND_FILE_MAX_AGE_DEFAULT")
