@@ -61,7 +61,8 @@ class Response:
         direct_passthrough: bool = False,
     ) -> None:
         self.direct_passthrough = direct_passthrough
-        self._on_close: list[Callable[[], Any]] = []
+        # PERF: a shared empty tuple until call_on_close() needs a list (few responses do).
+        self._on_close: list[Callable[[], Any]] | tuple[()] = ()
         self._reason: str | None = None
         self.response: Iterable[bytes] | Iterable[str]
         if status is None:
@@ -292,7 +293,10 @@ class Response:
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Run ``func`` once the body was sent (or the client went away)."""
-        self._on_close.append(func)
+        if isinstance(self._on_close, list):
+            self._on_close.append(func)
+        else:
+            self._on_close = [func]
         return func
 
     def close(self) -> None:
