@@ -209,20 +209,20 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 class ASGIRequest(Request):
-    """A :class:`Request` from an ASGI HTTP scope; headers are decoded on first access."""
+    """A :class:`Request` that reads its parts from an ASGI HTTP scope as they are asked for.
+
+    PERF: as with ``WSGIRequest``, only the method, the path and what the body needs are taken
+    up front; the query string, scheme, server, client address and root path come from the
+    scope on first access, and setting one writes it back to the scope. The headers are
+    scanned once, for ``Content-Length`` (validated: 400 when malformed, as under WSGI) and
+    ``Transfer-Encoding``, to know whether there is a body to receive at all.
+    """
 
     __slots__ = ("_body", "_header_view", "_stream", "_length")
 
     def __init__(self, scope: dict[str, Any], receive: Receive, limits: Limits) -> None:
         self.environ = scope
-        self.method = scope["method"]
-        self.query_string = scope["query_string"]
-        self.scheme = scope.get("scheme", "http")
-        server = scope.get("server")
-        self.server = (server[0], server[1]) if server else None
-        client = scope.get("client")
-        self.remote_addr = client[0] if client else None
-        self.root_path = scope.get("root_path", "")
+        self.method = method = scope["method"]
         self.limits = limits
         self._body: ASGIBody | None = None
         self.url_rule = self.view_args = self.routing_exception = None
@@ -231,7 +231,7 @@ class ASGIRequest(Request):
         self._header_view: ASGIHeaders | Headers | None = None
         self._json = _MISSING
         self._stream: LimitedStream | None = None
-        self._length: int | None = None
+        length: int | None = None
         chunked = False
         try:
             self.path = _decode_path(scope)
@@ -239,25 +239,68 @@ class ASGIRequest(Request):
                 if name == b"content-length":
                     if not (value.isascii() and value.isdigit()):
                         raise BadRequest("The Content-Length header is not a non-negative integer.")
-                    self._length = int(value)
+                    length = int(value)
                 elif name == b"transfer-encoding":
                     chunked = True
         except BadRequest as exc:
             # As under WSGI, a malformed request still goes through the app for its 400.
             self.path = scope["path"]
             self.routing_exception = exc
-        if self._length is not None:
-            has_body = self._length > 0
+        self._length = length
+        if length is not None:
+            has_body = length > 0
         else:
             # HTTP/1.1 frames a body with Content-Length or Transfer-Encoding; HTTP/2 and 3 may
             # send one with neither.
             has_body = chunked or (
-                scope.get("http_version") not in ("1.0", "1.1")
-                and self.method not in ("GET", "HEAD")
+                scope.get("http_version") not in ("1.0", "1.1") and method not in ("GET", "HEAD")
             )
         if has_body:
             # PERF: only then; most requests have no body to receive.
             self._body = ASGIBody(receive, asyncio.get_running_loop())
+
+    @property
+    def query_string(self) -> bytes:
+        return bytes(self.environ.get("query_string", b""))
+
+    @query_string.setter
+    def query_string(self, value: bytes) -> None:
+        self.environ["query_string"] = value
+
+    @property
+    def scheme(self) -> str:
+        return str(self.environ.get("scheme", "http"))
+
+    @scheme.setter
+    def scheme(self, value: str) -> None:
+        self.environ["scheme"] = value
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        server = self.environ.get("server")
+        return (server[0], server[1]) if server else None
+
+    @server.setter
+    def server(self, value: tuple[str, int | None] | None) -> None:
+        self.environ["server"] = value
+
+    @property
+    def remote_addr(self) -> str | None:
+        client = self.environ.get("client")
+        return str(client[0]) if client else None
+
+    @remote_addr.setter
+    def remote_addr(self, value: str | None) -> None:
+        client = self.environ.get("client")
+        self.environ["client"] = (value, client[1] if client else 0) if value is not None else None
+
+    @property
+    def root_path(self) -> str:
+        return str(self.environ.get("root_path", ""))
+
+    @root_path.setter
+    def root_path(self, value: str) -> None:
+        self.environ["root_path"] = value
 
     @property  # type: ignore[override]
     def stream(self) -> LimitedStream | None:
