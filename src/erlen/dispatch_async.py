@@ -55,11 +55,15 @@ class AsyncDispatch:
         if rule is not None:
             view = self.view_functions.get(rule.endpoint)
             automatic_options = rule.provide_automatic_options and request.method == "OPTIONS"
-            if view is not None and not automatic_options and not self._is_async_view(view):
-                from .concurrency import run_in_thread
+            if view is not None and not automatic_options:
+                is_async = self._async_views.get(view)  # PERF: _is_async_view without its call
+                if is_async is None:
+                    is_async = self._is_async_view(view)
+                if not is_async:
+                    from .concurrency import run_in_thread
 
-                # PERF: one hop to a worker thread for the whole request, hooks included.
-                return await run_in_thread(self.executor, self.handle, request)
+                    # PERF: one hop to a worker thread for the whole request, hooks included.
+                    return await run_in_thread(self.executor, self.handle, request)
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
         error: BaseException | None = None

@@ -124,11 +124,11 @@ class DefaultJSONProvider(JSONProvider):
         RecursionError, and is then encoded again by the checking encoder, which reports it
         as ``ValueError: Circular reference detected``.
         """
-        encoder = self._encoder()
-        compact = encoder.item_separator == ","
+        compact = self.compact if self.compact is not None else not self._app.debug
         key = (self.ensure_ascii, self.sort_keys, compact)
         fast = self._fast_encoders.get(key)
         if fast is None:
+            encoder = self._encoder()
             if c_make_encoder is None or encoder.indent is not None:
                 return encoder.encode(obj)
             fast = self._fast_encoders[key] = c_make_encoder(
@@ -145,7 +145,7 @@ class DefaultJSONProvider(JSONProvider):
         try:
             return "".join(fast(obj, 0))
         except RecursionError:
-            return encoder.encode(obj)
+            return self._encoder().encode(obj)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         if args and kwargs:
