@@ -20,7 +20,16 @@ from typing import Any
 
 import pytest
 
-from erlen import Erlen, Response, WebSocketDisconnect, abort, request, session, websocket
+from erlen import (
+    Erlen,
+    Response,
+    WebSocketDisconnect,
+    abort,
+    request,
+    session,
+    stream_with_context,
+    websocket,
+)
 from erlen.testing_asgi import WebSocketRefused
 
 from .conftest import free_port, wait_for_port
@@ -195,6 +204,45 @@ def test_a_body_in_many_messages_reaches_both_kinds_of_view(app: Erlen, kind: st
     assert json.loads(b"".join(chunks)) == {"items": 20_000, "bytes": len(payload)}
 
 
+def test_a_client_trickling_its_body_holds_no_worker_thread(app: Erlen) -> None:
+    app.config["ASGI_THREADS"] = 1  # one worker: if the slow upload held it, /ping would wait
+
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    @app.get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    async def run() -> tuple[bytes, bytes]:
+        rest_sent = asyncio.Event()
+        pieces = [b"12345"]
+
+        async def slow_receive() -> Message:
+            if pieces:
+                return {"type": "http.request", "body": pieces.pop(), "more_body": True}
+            await rest_sent.wait()
+            return {"type": "http.request", "body": b"67890", "more_body": False}
+
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        headers = [(b"content-length", b"10")]
+        upload_task = asyncio.ensure_future(
+            app.asgi(http_scope("/upload", "POST", headers), slow_receive, send)
+        )
+        await asyncio.sleep(0.1)
+        _, ping = await asyncio.wait_for(call(app, http_scope("/ping")), 2)
+        rest_sent.set()
+        await asyncio.wait_for(upload_task, 2)
+        return b"".join(ping), b"".join(m.get("body", b"") for m in sent[1:])
+
+    assert asyncio.run(run()) == (b"pong", b"10")
+
+
 @pytest.mark.parametrize("kind", ["async", "sync"])
 def test_a_chunked_body_past_the_limit_is_refused_with_413(app: Erlen, kind: str) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 10_000
@@ -271,6 +319,76 @@ def test_a_client_disconnect_ends_the_generator(app: Erlen, kind: str) -> None:
     assert start["status"] == 200
     assert 3 <= len([chunk for chunk in chunks if chunk]) < 50
     assert ended.wait(5)
+
+
+def test_a_streamed_answer_can_go_on_reading_the_request_body(app: Erlen) -> None:
+    @app.post("/upstream")
+    def upstream() -> Response:
+        @stream_with_context
+        def sizes() -> Iterator[str]:
+            while chunk := request.stream.read(4096):
+                yield f"{len(chunk)},"
+
+        return Response(sizes())
+
+    for interface in ("asgi", "wsgi"):
+        response = app.test_client(interface=interface).post("/upstream", data=b"x" * 10_000)
+        assert response.text == "4096,4096,1808,"
+
+
+def test_a_disconnect_closes_a_stream_with_context_in_its_own_context(app: Erlen) -> None:
+    ended = threading.Event()
+
+    @app.get("/ticks")
+    def ticks() -> Response:
+        @stream_with_context
+        def endless() -> Iterator[str]:
+            try:
+                while True:
+                    time.sleep(0.01)
+                    yield f"{request.path}\n"
+            finally:
+                ended.set()
+
+        return Response(endless())
+
+    # Closing it in another context would raise "Token ... was created in a different Context".
+    start, chunks = asyncio.run(asyncio.wait_for(call(app, http_scope("/ticks"), None, 2), 5))
+    assert start["status"] == 200
+    assert b"".join(chunks).startswith(b"/ticks\n/ticks\n")
+    assert ended.wait(5)
+
+
+def test_stream_with_context_takes_async_generators(app: Erlen) -> None:
+    @app.get("/events")
+    async def events() -> Response:
+        @stream_with_context
+        async def stream() -> AsyncIterator[str]:
+            for number in range(2):
+                await asyncio.sleep(0)
+                yield f"{request.args['topic']} {number}\n"
+
+        return Response(stream(), mimetype="text/plain")
+
+    for interface in ("asgi", "wsgi"):
+        response = app.test_client(interface=interface).get("/events?topic=news")
+        assert response.text == "news 0\nnews 1\n"
+
+
+def test_the_root_path_is_stripped_only_at_a_segment_boundary(app: Erlen) -> None:
+    @app.get("/users")
+    async def users() -> str:
+        return f"users under {request.root_path}"
+
+    @app.get("/apiary")
+    async def apiary() -> str:
+        return "bees"
+
+    mounted = http_scope("/api/users", root_path="/api")
+    _, chunks = asyncio.run(call(app, mounted))
+    assert b"".join(chunks) == b"users under /api"
+    _, chunks = asyncio.run(call(app, http_scope("/apiary", root_path="/api")))
+    assert b"".join(chunks) == b"bees"
 
 
 def test_head_sends_headers_without_the_body(app: Erlen) -> None:
@@ -497,6 +615,153 @@ def test_websocket_proxy_outside_a_websocket_view_says_so(app: Erlen) -> None:
     app.testing = True
     with pytest.raises(RuntimeError, match="WebSocket view"):
         app.test_client().get("/")
+
+
+def test_a_send_to_a_client_that_left_ends_the_view_quietly(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    ended: list[int] = []
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.accept()
+        try:
+            await websocket.send("one")
+        except WebSocketDisconnect as gone:
+            ended.append(gone.code)
+            raise
+
+    async def run() -> None:
+        messages = [{"type": "websocket.connect"}]
+
+        async def receive() -> Message:
+            return messages.pop(0)
+
+        async def send(message: Message) -> None:
+            if message["type"] == "websocket.send":
+                raise ConnectionResetError("the peer went away")  # as uvicorn's send does
+
+        scope = {**http_scope("/ws"), "type": "websocket", "subprotocols": []}
+        await app.asgi(scope, receive, send)
+
+    asyncio.run(run())
+    assert ended == [1006]
+    assert "Exception on" not in caplog.text
+
+
+def test_a_long_close_reason_is_cut_to_what_a_close_frame_carries(app: Erlen) -> None:
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.accept()
+        abort(403, "x" * 500)
+
+    with (
+        app.test_client().websocket_connect("/ws") as ws,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        ws.receive()
+    assert closed.value.code == 1008
+    assert len(closed.value.reason.encode()) <= 123
+
+
+def test_websocket_messages_are_held_to_the_apps_limits(app: Erlen) -> None:
+    app.config.update(MAX_CONTENT_LENGTH=1000, MAX_JSON_DEPTH=10)
+    outcomes: list[int] = []
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        try:
+            await websocket.send_json(await websocket.receive_json())
+            await websocket.receive_json()
+        except WebSocketDisconnect as disconnect:
+            outcomes.append(disconnect.code)
+            raise
+
+    client = app.test_client()
+    cases = [("[" * 50 + "]" * 50, 1007), ("not json", 1007), ("x" * 2000, 1009)]
+    for payload, code in cases:
+        with client.websocket_connect("/ws") as ws:
+            ws.send_json({"ok": True})
+            assert ws.receive_json() == {"ok": True}
+            ws.send_text(payload)
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive()
+            assert closed.value.code == code
+    assert outcomes == [1007, 1007, 1009]
+
+
+def test_accept_headers_are_checked_like_response_headers(app: Erlen) -> None:
+    errors: list[str] = []
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        try:
+            await websocket.accept(headers=[("X-Room", "a\r\nSet-Cookie: x=1")])
+        except ValueError as error:
+            errors.append(type(error).__name__)
+            await websocket.close()
+
+    with pytest.raises(WebSocketRefused):
+        app.test_client().websocket_connect("/ws").__enter__()
+    assert errors == ["InvalidHeader"]
+
+
+def test_a_custom_request_class_is_used_under_asgi_too(app: Erlen) -> None:
+    from erlen import Request
+
+    class ShoutingRequest(Request):
+        @property
+        def shout(self) -> str:
+            return self.get_data(as_text=True).upper()
+
+    app.request_class = ShoutingRequest
+
+    @app.post("/shout")
+    async def shout() -> str:
+        assert isinstance(request._get_current_object(), ShoutingRequest)  # type: ignore[attr-defined]
+        return request.shout  # type: ignore[attr-defined, no-any-return]
+
+    for interface in ("asgi", "wsgi"):
+        response = app.test_client(interface=interface).post("/shout", data=b"hello")
+        assert (response.status_code, response.text) == (200, "HELLO")
+
+
+def test_repeated_request_headers_arrive_joined(app: Erlen) -> None:
+    @app.get("/")
+    async def index() -> dict[str, Any]:
+        return {"accept": request.headers["Accept"], "cookies": dict(request.cookies)}
+
+    headers = [
+        (b"accept", b"text/html"),
+        (b"accept", b"application/json"),
+        (b"cookie", b"a=1"),
+        (b"cookie", b"b=2"),  # HTTP/2 clients send one cookie per header
+    ]
+    _, chunks = asyncio.run(call(app, http_scope("/", headers=headers)))
+    assert json.loads(b"".join(chunks)) == {
+        "accept": "text/html, application/json",
+        "cookies": {"a": "1", "b": "2"},
+    }
+
+
+def test_reading_an_async_body_from_sync_code_on_the_loop_is_a_clear_error(app: Erlen) -> None:
+    app.testing = True
+
+    @app.get("/")
+    async def index() -> Response:
+        async def chunks() -> AsyncIterator[str]:
+            yield "ab"
+
+        return Response(chunks())
+
+    @app.after_request
+    def measure(response: Response) -> Response:
+        response.headers["X-Length"] = str(len(response.get_data()))
+        return response
+
+    assert app.test_client(interface="wsgi").get("/").headers["X-Length"] == "2"
+    with pytest.raises(RuntimeError, match="async generator body cannot be read"):
+        app.test_client(interface="asgi").get("/")
 
 
 # -- real servers ------------------------------------------------------------------------------

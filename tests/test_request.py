@@ -445,3 +445,17 @@ def test_accept_mimetypes(app: Erlen, client) -> None:
     assert data == {"best": "application/json", "json": True, "html": False, "has_xml": False}
     data = client.get("/neg", headers={"Accept": "text/html,*/*;q=0.1"}).get_json()
     assert data["best"] == "text/html" and data["html"] and data["has_xml"]
+
+
+def test_a_content_length_of_thousands_of_digits_is_413_not_500(app: Erlen, client) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return str(len(request.get_data()))
+
+    @app.post("/length")
+    def length() -> str:
+        return str(request.content_length)
+
+    huge = {"CONTENT_LENGTH": "9" * 5000}  # past int()'s 4300-digit limit
+    assert client.post("/upload", environ_overrides=huge).status_code == 413
+    assert client.post("/length", environ_overrides=huge).text == str(10**18)

@@ -10,7 +10,6 @@ from the server. A request takes one straight line through this module::
 
 from __future__ import annotations
 
-import atexit
 import functools
 import os
 import sys
@@ -32,6 +31,7 @@ from .errors import (
     RequestRedirect,
 )
 from .json import DefaultJSONProvider, JSONProvider
+from .lifespan import Lifespan
 from .request import Limits, Request
 from .response import Response
 from .routing import Router, Rule
@@ -55,7 +55,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-class Erlen(AsyncDispatch, Scaffold):
+class Erlen(AsyncDispatch, Lifespan, Scaffold):
     """A web application: register views on it, then serve it.
 
     ``Erlen(__name__)`` finds ``templates/`` and ``static/`` beside the module that creates it.
@@ -523,18 +523,6 @@ class Erlen(AsyncDispatch, Scaffold):
             flag = self._async_views[view] = is_async_callable(view)
         return flag
 
-    @property
-    def executor(self) -> ThreadPoolExecutor:
-        """The thread pool that runs sync views under ASGI (``ASGI_THREADS`` workers)."""
-        if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._executor = ThreadPoolExecutor(
-                max_workers=int(self.config.get("ASGI_THREADS") or 40),
-                thread_name_prefix=f"erlen-{self.name}",
-            )
-        return self._executor
-
     def _maybe_await(self, value: Any) -> Any:
         return self.run_async(value) if type(value) is CoroutineType else value
 
@@ -849,51 +837,6 @@ class Erlen(AsyncDispatch, Scaffold):
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
         return open(os.path.join(self.instance_path, resource), mode)
-
-    # -- lifespan ----------------------------------------------------------------------------
-
-    def before_serving(self, func: F) -> F:
-        """Run ``func()`` (sync or async) once before the first request is served.
-
-        Under ASGI it runs at the server's lifespan startup; under WSGI when ``erlen run`` or
-        :meth:`run` start, or else before the first request. Open pools and clients here.
-        """
-        self.before_serving_funcs.append(func)
-        return func
-
-    def after_serving(self, func: F) -> F:
-        """Run ``func()`` (sync or async) once when the server shuts down, to release resources.
-
-        Under ASGI it runs at the lifespan shutdown; under WSGI when the development server
-        stops, or at interpreter exit under another WSGI server.
-        """
-        self.after_serving_funcs.append(func)
-        return func
-
-    def startup(self) -> None:
-        """Run the :meth:`before_serving` hooks, once, from sync code (thread-safe)."""
-        with self._start_lock:
-            if self._started:
-                return
-            for func in self.before_serving_funcs:
-                self._maybe_await(func())
-            self._started = True
-        if self.after_serving_funcs:
-            # A WSGI server gives no shutdown signal; interpreter exit is the last chance.
-            atexit.register(self.shutdown)
-
-    def shutdown(self) -> None:
-        """Run the :meth:`after_serving` hooks, once, if the app was started."""
-        with self._start_lock:
-            if not self._started:
-                return
-            self._started = False
-            for func in self.after_serving_funcs:
-                self._maybe_await(func())
-        atexit.unregister(self.shutdown)
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
 
     # -- server interfaces -------------------------------------------------------------------
 

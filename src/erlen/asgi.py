@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import threading
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from . import http
 from .concurrency import iterate_in_thread, run_in_thread
 from .datastructures import Headers, _HeaderReader
-from .errors import BadRequest, RequestEntityTooLarge
+from .errors import BadRequest, HTTPException, RequestEntityTooLarge
 from .request import _MISSING, LimitedStream, Limits, Request
 from .websocket import WebSocket
 
@@ -63,9 +65,13 @@ class ASGIApp:
         kind = scope["type"]
         app = self.app
         if kind == "http":
-            request = ASGIRequest(scope, receive, app._request_limits())
+            parsed = ASGIRequest(scope, receive, app._request_limits())
+            request_class = app.request_class
+            request = (
+                parsed if request_class is Request else await _custom_request(request_class, parsed)
+            )
             response = await app.handle_async(request)
-            await send_response(app, response, request.method, send, receive)
+            await send_response(app, response, parsed.method, send, receive, parsed._body)
         elif kind == "websocket":
             await _serve_websocket(app, scope, receive, send)
         elif kind == "lifespan":
@@ -92,14 +98,21 @@ class ASGIHeaders(_HeaderReader):
         self.raw = raw
 
     def _first(self, name: str) -> str | None:
+        # Repeated headers come back joined, as a WSGI server joins them ("; " for Cookie,
+        # which HTTP/2 clients send as several headers).
         try:
             key = name.lower().encode("latin-1")
         except UnicodeEncodeError:
             return None
+        found: str | None = None
         for raw_name, value in self.raw:
             if raw_name == key:
-                return value.decode("latin-1")
-        return None
+                text = value.decode("latin-1")
+                if found is None:
+                    found = text
+                else:
+                    found = f"{found}{'; ' if key == b'cookie' else ', '}{text}"
+        return found
 
     def get_all(self, name: str) -> list[str]:
         try:
@@ -118,14 +131,14 @@ class ASGIHeaders(_HeaderReader):
 
 def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """Response headers as ASGI wants them: lower-case names, latin-1 bytes."""
-    return [_encode_header(name, value) for name, value in headers]
+    return [(_encode_name(name), value.encode("latin-1")) for name, value in headers]
 
 
-@functools.lru_cache(maxsize=1024)
-def _encode_header(name: str, value: str) -> tuple[bytes, bytes]:
-    # PERF: most pairs repeat from response to response (Content-Type, nosniff, common
-    # lengths); a cache hit costs less than lowering and encoding both strings again.
-    return name.lower().encode("latin-1"), value.encode("latin-1")
+@functools.lru_cache(maxsize=256)
+def _encode_name(name: str) -> bytes:
+    # PERF: header names repeat from response to response; a cache hit is cheaper than
+    # lowering and encoding again. Values (cookies, locations) are not kept.
+    return name.lower().encode("latin-1")
 
 
 def _decode_path(scope: dict[str, Any]) -> str:
@@ -144,8 +157,11 @@ def _decode_path(scope: dict[str, Any]) -> str:
         raise BadRequest("The URL path contains a NUL byte.")
     root_path = scope.get("root_path")
     if root_path and path.startswith(root_path):
-        # ASGI puts the mount point in both; the app routes on what is below it.
-        path = path[len(root_path) :] or "/"
+        # ASGI puts the mount point in both; the app routes on what is below it ("/api" is
+        # the mount point of "/api/users", not of "/apiary").
+        rest = path[len(root_path) :]
+        if not rest or rest.startswith("/"):
+            path = rest or "/"
     return path
 
 
@@ -157,22 +173,43 @@ class ASGIBody:
     itself it can only hand out what :meth:`receive_all` already collected.
     """
 
-    __slots__ = ("_receive", "_loop", "_buffer", "_more", "_lock")
+    __slots__ = ("_receive", "_loop", "_buffer", "_more", "_lock", "_complete")
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
         self._receive = receive
         self._loop = loop
         self._buffer = bytearray()
         self._more = True
+        # Reads may come from two worker threads at once: the view's and a streamed response's
+        # generator that goes on reading the request body.
         self._lock = threading.Lock()
+        self._complete: asyncio.Event | None = None
 
     async def _pull(self) -> None:
         message = await self._receive()
         if message["type"] == "http.disconnect":
             self._more = False
+            self._set_complete()
             raise ClientDisconnected("The client disconnected before sending the whole body.")
         self._buffer += message.get("body", b"")
         self._more = bool(message.get("more_body", False))
+        if not self._more:
+            self._set_complete()
+
+    def _set_complete(self) -> None:
+        if self._complete is not None:
+            self._complete.set()
+
+    async def wait_until_received(self) -> None:
+        """Wait until the whole body has arrived (or the client left), however it is read.
+
+        Until then ``receive()`` belongs to whoever reads the body; another reader would take
+        its ``http.request`` messages.
+        """
+        if self._more:
+            if self._complete is None:
+                self._complete = asyncio.Event()
+            await self._complete.wait()
 
     async def receive_all(self, limit: int | None) -> None:
         """Receive the rest of the body, refusing (413) more than ``limit`` bytes."""
@@ -182,6 +219,11 @@ class ASGIBody:
                 raise RequestEntityTooLarge(
                     f"The request body is larger than the limit of {limit} bytes."
                 )
+
+    async def receive_some(self, up_to: int) -> None:
+        """Receive until ``up_to`` bytes are buffered or the body is complete."""
+        while self._more and len(self._buffer) < up_to:
+            await self._pull()
 
     def read(self, size: int = -1, /) -> bytes:
         with self._lock:
@@ -237,9 +279,9 @@ class ASGIRequest(Request):
             self.path = _decode_path(scope)
             for name, value in scope["headers"]:
                 if name == b"content-length":
-                    if not (value.isascii() and value.isdigit()):
+                    length = http.parse_content_length(value.decode("latin-1"))
+                    if length is None:
                         raise BadRequest("The Content-Length header is not a non-negative integer.")
-                    length = int(value)
                 elif name == b"transfer-encoding":
                     chunked = True
         except BadRequest as exc:
@@ -328,17 +370,63 @@ class ASGIRequest(Request):
     def headers(self, value: ASGIHeaders | Headers) -> None:
         self._header_view = value
 
-    def _receive_body(self) -> Awaitable[None] | None:
+    def _receive_body(self, up_to: int | None = None) -> Awaitable[None] | None:
         if self._body is None or self._data is not None:
             return None
-        self._check_declared_length()
+        limit = self.limits.max_content_length
+        if limit is not None and self._length is not None and self._length > limit:
+            return None  # reading it answers 413, as under WSGI; nothing to wait for
+        if up_to is not None:
+            return self._body.receive_some(up_to)
         return self._body.receive_all(self.limits.max_content_length)
 
 
+async def _custom_request(request_class: type[Request], parsed: ASGIRequest) -> Request:
+    """``app.request_class`` built through its documented constructor, as under WSGI.
+
+    Its body is received first (within the limit; 413 otherwise), since the class knows
+    nothing of the ASGI messages it would otherwise have to wait for.
+    """
+    stream: io.BytesIO | None = None
+    error = parsed.routing_exception
+    receiving = parsed._receive_body()
+    if receiving is not None and error is None:
+        try:
+            await receiving
+        except HTTPException as exc:
+            error = exc
+    if parsed._body is not None and error is None:
+        stream = io.BytesIO(parsed._body.read())
+    request = request_class(
+        parsed.method,
+        parsed.path,
+        parsed.query_string,
+        parsed.headers,
+        stream,
+        scheme=parsed.scheme,
+        server=parsed.server,
+        remote_addr=parsed.remote_addr,
+        root_path=parsed.root_path,
+        environ=parsed.environ,
+        limits=parsed.limits,
+    )
+    request.routing_exception = error
+    return request
+
+
 async def send_response(
-    app: Erlen, response: Response, method: str, send: Send, receive: Receive
+    app: Erlen,
+    response: Response,
+    method: str,
+    send: Send,
+    receive: Receive,
+    body_in: ASGIBody | None = None,
 ) -> None:
-    """Send ``response`` as ASGI messages; a streamed body ends if the client goes away."""
+    """Send ``response`` as ASGI messages; a streamed body ends if the client goes away.
+
+    ``body_in`` is the request's body, if it has one: the disconnect watch waits until it was
+    read in full, so that it does not take the messages a streaming view is still reading.
+    """
     status = response.status_code
     headers = response.headers.to_wsgi_list()
     if status < 200 or status in _BODYLESS:
@@ -360,15 +448,17 @@ async def send_response(
         await send({"type": "http.response.body", "body": data, "more_body": False})
         return
     try:
-        await _stream_body(app, response, send, receive)
+        await _stream_body(app, response, send, receive, body_in)
     finally:
         await _close(app, response)
 
 
-async def _stream_body(app: Erlen, response: Response, send: Send, receive: Receive) -> None:
+async def _stream_body(
+    app: Erlen, response: Response, send: Send, receive: Receive, body_in: ASGIBody | None
+) -> None:
     """Send a streamed body chunk by chunk, until it ends or the client disconnects."""
     streaming = asyncio.ensure_future(_send_chunks(app, response, send))
-    watching = asyncio.ensure_future(_wait_for_disconnect(receive))
+    watching = asyncio.ensure_future(_wait_for_disconnect(receive, body_in))
     try:
         done, _ = await asyncio.wait({streaming, watching}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -392,10 +482,16 @@ async def _send_chunks(app: Erlen, response: Response, send: Send) -> None:
         chunks = _list_chunks(body)
     else:
         chunks = iterate_in_thread(app.executor, iter(body))
-    async for chunk in chunks:
-        data = chunk.encode(charset) if isinstance(chunk, str) else chunk
-        if data:
-            await send({"type": "http.response.body", "body": data, "more_body": True})
+    try:
+        async for chunk in chunks:
+            data = chunk.encode(charset) if isinstance(chunk, str) else chunk
+            if data:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+    finally:
+        if chunks is not body:
+            # Our wrapper's own finally closes a sync iterator in the context it ran in; the
+            # view's async generator is closed by _close.
+            await chunks.aclose()  # type: ignore[attr-defined]
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
@@ -410,7 +506,9 @@ def _file_chunks(body: Any) -> Iterator[bytes]:
         yield chunk
 
 
-async def _wait_for_disconnect(receive: Receive) -> None:
+async def _wait_for_disconnect(receive: Receive, body_in: ASGIBody | None) -> None:
+    if body_in is not None:
+        await body_in.wait_until_received()
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

@@ -14,7 +14,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -75,19 +75,26 @@ async def iterate_in_thread(
     context = contextvars.copy_context()
     context.run(_cv_server_loop.set, loop)
     done = object()
-    while True:
-        step = loop.run_in_executor(executor, context.run, _next_or, iterator, done)
-        try:
-            # Shielded: a cancel must not mark the step done while its thread still runs it.
-            item = await asyncio.shield(step)
-        except asyncio.CancelledError:
-            # The step already running in its thread cannot be stopped; wait for it, so that
-            # closing the iterator afterwards does not race it ("generator already executing").
-            await asyncio.wait({step})
-            raise
-        if item is done:
-            return
-        yield item  # type: ignore[misc]  # not ``done``, so a T
+    try:
+        while True:
+            step = loop.run_in_executor(executor, context.run, _next_or, iterator, done)
+            try:
+                # Shielded: a cancel must not mark the step done while its thread still runs it.
+                item = await asyncio.shield(step)
+            except asyncio.CancelledError:
+                # The step already running in its thread cannot be stopped; wait for it, so
+                # closing the iterator does not race it ("generator already executing").
+                await asyncio.wait({step})
+                raise
+            if item is done:
+                return
+            yield item  # type: ignore[misc]  # not ``done``, so a T
+    finally:
+        # Closed in the context its steps ran in: a generator that set context variables
+        # (stream_with_context) resets them there, before the response's on-close callbacks.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            await loop.run_in_executor(executor, context.run, close)
 
 
 def _next_or(iterator: Iterator[T], default: object) -> T | object:
@@ -100,19 +107,32 @@ def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
     One private event loop drives the whole iteration and is closed when it ends, so the async
     generator's ``finally`` blocks run, on exhaustion or when the consumer stops early.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # no loop in this thread: ours can run
+    else:
+        raise RuntimeError(
+            "An async generator body cannot be read by sync code running on the event loop "
+            "(get_data() in a sync after_request hook around an async view, say): make that "
+            "hook 'async def' and iterate the body with 'async for', or leave it to be streamed."
+        )
     loop = asyncio.new_event_loop()
     iterator = aiter(iterable)
+    # Every step runs in this one context, so context variables the generator sets (as
+    # stream_with_context does) persist from one step to the next, as they would in one task.
+    context = contextvars.copy_context()
     try:
         while True:
             try:
-                yield loop.run_until_complete(_anext(iterator))
+                yield loop.run_until_complete(loop.create_task(_anext(iterator), context=context))
             except StopAsyncIteration:
                 return
     finally:
         aclose = getattr(iterator, "aclose", None)
         try:
             if aclose is not None:
-                loop.run_until_complete(aclose())
+                loop.run_until_complete(loop.create_task(aclose(), context=context))
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()
@@ -122,8 +142,3 @@ async def _anext(iterator: Any) -> Any:
     return await iterator.__anext__()
 
 
-async def maybe_await(value: Awaitable[T] | T) -> T:
-    """The value, awaited first when it is awaitable (a hook may be sync or async)."""
-    if inspect.isawaitable(value):
-        return await value
-    return value

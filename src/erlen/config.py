@@ -45,6 +45,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EXPLAIN_TEMPLATE_LOADING": False,
     "TRUSTED_HOSTS": None,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
+    # Worker threads for sync views under ASGI (the app's thread pool).
+    "ASGI_THREADS": 40,
 }
 
 

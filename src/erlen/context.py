@@ -366,7 +366,7 @@ def stream_with_context(generator_or_function: Any) -> Any:
 
     The view's context ends when the view returns; a generator that reads ``request`` or
     ``session`` while the body streams needs this wrapper, as in Flask. Accepts a generator or a
-    generator function (then it works as a decorator).
+    generator function (then it works as a decorator), sync or async.
     """
     if callable(generator_or_function) and not hasattr(generator_or_function, "__next__"):
 
@@ -377,6 +377,8 @@ def stream_with_context(generator_or_function: Any) -> Any:
         return decorator
 
     ctx = _lookup_request_context("stream_with_context").copy()
+    if hasattr(generator_or_function, "__aiter__"):
+        return _generate_async(ctx, generator_or_function)
     iterator = iter(generator_or_function)
 
     def generate() -> Iterator[Any]:
@@ -390,3 +392,22 @@ def stream_with_context(generator_or_function: Any) -> Any:
             _cv_context.reset(token)
 
     return generate()
+
+
+async def _generate_async(ctx: Context, iterable: Any) -> Any:
+    """``stream_with_context`` for an async generator (a streamed body under ASGI or WSGI).
+
+    The previous context is put back rather than reset by token: the adapter may close the
+    generator from another task than the one that iterated it.
+    """
+    previous = _cv_context.get()
+    _cv_context.set(ctx)
+    iterator = aiter(iterable)
+    try:
+        async for item in iterator:
+            yield item
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        _cv_context.set(previous)

@@ -20,8 +20,6 @@ from .errors import HTTPException
 from .websocket import WebSocketDisconnect
 
 if TYPE_CHECKING:
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
 
     from .app import Erlen
     from .request import Request
@@ -38,12 +36,30 @@ async def _resolve(value: Any) -> Any:
     return value
 
 
+#: How much of a body is received on the loop before a sync view's thread takes over; the
+#: rest (a large upload) streams to the view as it reads.
+THREAD_BODY_BUFFER = 1024 * 1024
+
+
+async def _receive_before_thread(request: Request) -> None:
+    """Receive a sync view's body on the loop (up to ``THREAD_BODY_BUFFER``) before the hop.
+
+    APPSEC: a worker thread waiting on a client that trickles its body would be held as long
+    as the client likes; a few such clients would take every thread. The loop waits for them
+    instead, at no cost. An error here (a 413 declared up front, a client gone) becomes the
+    request's answer, through the app's error handlers.
+    """
+    try:
+        receiving = request._receive_body(THREAD_BODY_BUFFER)
+        if receiving is not None:
+            await receiving
+    except HTTPException as exc:
+        request.routing_exception = exc
+
+
 class AsyncDispatch:
     """Methods of :class:`~erlen.app.Erlen` for requests served over ASGI."""
 
-    _started: bool
-    _async_start_lock: asyncio.Lock | None
-    _executor: ThreadPoolExecutor | None
 
     async def handle_async(self: Erlen, request: Request) -> Response:  # type: ignore[misc]
         """Answer one request on the event loop: the async twin of :meth:`Erlen.handle`."""
@@ -60,7 +76,8 @@ class AsyncDispatch:
                 if is_async is None:
                     is_async = self._is_async_view(view)
                 if not is_async:
-                    from .concurrency import run_in_thread
+                    await _receive_before_thread(request)
+                    from .concurrency import run_in_thread  # here: keeps asyncio out of import
 
                     # PERF: one hop to a worker thread for the whole request, hooks included.
                     return await run_in_thread(self.executor, self.handle, request)
@@ -141,9 +158,10 @@ class AsyncDispatch:
     async def handle_websocket(self: Erlen, websocket: WebSocket) -> None:  # type: ignore[misc]
         """Run the WebSocket view for one connection, from handshake to close.
 
-        Routing, URL value preprocessors, ``before_websocket`` hooks and teardown functions
-        apply; an HTTP error raised before the handshake is accepted refuses it with that error
-        (a 403 by default), an unhandled error after it closes the socket with code 1011.
+        Routing, URL value preprocessors, ``before_websocket`` hooks and ``teardown_appcontext``
+        functions apply; an HTTP error raised before the handshake is accepted refuses it with
+        that error (a 403 by default), an unhandled error after it closes the socket with code
+        1011.
         """
         if not self._started:
             await self.startup_async()
@@ -184,10 +202,16 @@ class AsyncDispatch:
         except HTTPException as exc:
             if websocket.accepted:
                 await websocket.close(1008, exc.description or "")
-            else:
-                await websocket.refuse(
-                    self.make_response(await _resolve(self._http_exception_outcome(exc)))
-                )
+                return
+            try:
+                answer = self.make_response(await _resolve(self._http_exception_outcome(exc)))
+            except Exception as handler_error:  # the error handler failed: a bare refusal
+                if self._should_propagate():
+                    raise
+                self.log_exception(handler_error)
+                ctx.unhandled_error = handler_error
+                answer = None
+            await websocket.refuse(answer)
             return
         except Exception as exc:
             if self._should_propagate():
@@ -201,32 +225,3 @@ class AsyncDispatch:
             return
         if not websocket.closed:
             await websocket.close(1000)
-
-    # -- lifespan ----------------------------------------------------------------------------
-
-    async def startup_async(self: Erlen) -> None:  # type: ignore[misc]
-        """Run the :meth:`before_serving` hooks, once, on the server's loop."""
-        if self._started:
-            return
-        lock = self._async_start_lock
-        if lock is None:
-            import asyncio
-
-            lock = self._async_start_lock = asyncio.Lock()
-        async with lock:  # requests that arrive meanwhile wait for it
-            if self._started:
-                return
-            for func in self.before_serving_funcs:
-                await _resolve(func())
-            self._started = True
-
-    async def shutdown_async(self: Erlen) -> None:  # type: ignore[misc]
-        """Run the :meth:`after_serving` hooks, once, on the server's loop."""
-        if not self._started:
-            return
-        self._started = False
-        for func in self.after_serving_funcs:
-            await _resolve(func())
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None

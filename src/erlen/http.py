@@ -712,6 +712,17 @@ def parse_range_header(value: str | None, length: int) -> list[tuple[int, int]] 
     return _merge_overlapping(ranges)
 
 
+def parse_content_length(value: str | None) -> int | None:
+    """A ``Content-Length`` value as an int; None when absent or not plain ASCII digits.
+
+    APPSEC: a value of more than 18 digits counts as 10**18 (larger than any limit), so a hostile
+    header cannot reach ``int()``'s 4300-digit limit and turn into a 500.
+    """
+    if value is None or not _is_digits(value):
+        return None
+    return _to_int(value)
+
+
 def _is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()  # isdigit() alone admits "²" and "٣"
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from . import http
-from .datastructures import EnvironHeaders, FileStorage, Headers, ImmutableMultiDict, MultiDict
+from .datastructures import FileStorage, Headers, ImmutableMultiDict, MultiDict, _HeaderReader
 from .errors import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .formparser import parse_form
 
@@ -131,7 +131,7 @@ class Request:
         method: str,
         path: str,
         query_string: bytes = b"",
-        headers: Headers | EnvironHeaders | Mapping[str, str] | None = None,
+        headers: Headers | _HeaderReader | Mapping[str, str] | None = None,
         stream: BodyStream | None = None,
         *,
         scheme: str = "http",
@@ -298,10 +298,7 @@ class Request:
     @property
     def content_length(self) -> int | None:
         """The declared body length; None when absent or not a plain non-negative number."""
-        value = self.headers.get("Content-Length")
-        if value is None or not (value.isascii() and value.isdigit()):
-            return None
-        return int(value)
+        return http.parse_content_length(self.headers.get("Content-Length"))
 
     @property
     def content_encoding(self) -> str | None:
@@ -363,11 +360,11 @@ class Request:
                 f"The request body is {length} bytes; the limit is {limit} bytes."
             )
 
-    def _receive_body(self) -> Awaitable[None] | None:
+    def _receive_body(self, up_to: int | None = None) -> Awaitable[None] | None:
         """What to await so that the body reads without blocking an event loop, or None.
 
-        The ASGI adapter's request receives its body here; other requests have nothing to wait
-        for.
+        The ASGI adapter's request receives its body here: all of it (within the limit), or
+        its first ``up_to`` bytes. Other requests have nothing to wait for.
         """
         return None
 

@@ -229,8 +229,7 @@ class Response:
 
     @property
     def content_length(self) -> int | None:
-        value = self.headers.get("Content-Length")
-        return int(value) if value is not None and value.isascii() and value.isdigit() else None
+        return http.parse_content_length(self.headers.get("Content-Length"))
 
     @content_length.setter
     def content_length(self, value: int) -> None:

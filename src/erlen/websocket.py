@@ -17,10 +17,11 @@ WebSockets need an ASGI server (``app.asgi``): WSGI has no way to hold a connect
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .datastructures import Headers
+from .errors import HTTPException
 from .request import Request
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class WebSocket(Request):
     ``Accept`` header is still in ``headers``.
     """
 
-    __slots__ = ("_receive", "_send", "accepted", "closed", "scope", "_headers_list")
+    __slots__ = ("_receive", "_send", "accepted", "closed", "scope")
 
     def __init__(
         self,
@@ -103,26 +104,35 @@ class WebSocket(Request):
         subprotocol: str | None = None,
         headers: Iterable[tuple[str, str]] | None = None,
     ) -> None:
-        """Complete the handshake, optionally choosing one of the client's subprotocols."""
+        """Complete the handshake, optionally choosing one of the client's subprotocols.
+
+        ``headers`` are checked as response headers are (``InvalidHeader`` for CR, LF or NUL).
+        Raises :class:`WebSocketDisconnect` when the client left before the handshake ended.
+        """
         if self.accepted:
             return
         if self.closed:
             raise RuntimeError("This WebSocket was closed before it was accepted.")
         message = await self._receive()
+        if message["type"] == "websocket.disconnect":
+            self.closed = True
+            raise WebSocketDisconnect(message.get("code", 1006), message.get("reason") or "")
         if message["type"] != "websocket.connect":
             raise RuntimeError(f"Expected websocket.connect, got {message['type']!r}.")
         accept: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
-            accept["headers"] = [
-                (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
-            ]
-        await self._send(accept)
+            from .asgi import encode_headers
+
+            accept["headers"] = encode_headers(Headers(list(headers)).to_wsgi_list())
+        await self._send_or_disconnect(accept)
         self.accepted = True
 
     async def receive(self) -> str | bytes:
         """The next message: str for a text frame, bytes for a binary one.
 
-        Raises :class:`WebSocketDisconnect` when the client has gone.
+        Raises :class:`WebSocketDisconnect` when the client has gone. APPSEC: a message longer
+        than ``MAX_CONTENT_LENGTH`` closes the connection with code 1009 (message too big) and
+        raises :class:`WebSocketDisconnect` with that code, whatever the server's own limit.
         """
         if not self.accepted:
             await self.accept()
@@ -133,24 +143,39 @@ class WebSocket(Request):
             self.closed = True
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
         text = message.get("text")
-        if text is not None:
-            return str(text)
-        return bytes(message.get("bytes") or b"")
+        data: str | bytes = str(text) if text is not None else bytes(message.get("bytes") or b"")
+        limit = self.limits.max_content_length
+        if limit is not None and len(data) > limit:
+            await self.close(1009, "Message too big")
+            raise WebSocketDisconnect(1009, f"A message was larger than {limit} bytes.")
+        return data
 
     async def receive_json(self) -> Any:
-        """The next message, parsed as JSON."""
-        return json.loads(await self.receive())
+        """The next message, parsed as JSON.
+
+        A message that is not JSON, or nested deeper than ``MAX_JSON_DEPTH``, closes the
+        connection with code 1007 (invalid payload) and raises :class:`WebSocketDisconnect`.
+        """
+        data = await self.receive()
+        try:
+            return self._load_json(data.encode() if isinstance(data, str) else data)
+        except HTTPException as exc:
+            await self.close(1007, "Invalid JSON")
+            raise WebSocketDisconnect(1007, exc.description or "Invalid JSON") from None
 
     async def send(self, data: str | bytes) -> None:
-        """Send a text frame for str, a binary frame for bytes."""
+        """Send a text frame for str, a binary frame for bytes.
+
+        Raises :class:`WebSocketDisconnect` when the client has gone.
+        """
         if not self.accepted:
             await self.accept()
         if self.closed:
             raise RuntimeError("Cannot send on a closed WebSocket.")
         if isinstance(data, str):
-            await self._send({"type": "websocket.send", "text": data})
+            await self._send_or_disconnect({"type": "websocket.send", "text": data})
         elif isinstance(data, (bytes, bytearray, memoryview)):
-            await self._send({"type": "websocket.send", "bytes": bytes(data)})
+            await self._send_or_disconnect({"type": "websocket.send", "bytes": bytes(data)})
         else:
             raise TypeError(
                 f"WebSocket.send() takes str or bytes, not {type(data).__name__}; "
@@ -158,15 +183,36 @@ class WebSocket(Request):
             )
 
     async def send_json(self, value: Any) -> None:
-        """Send ``value`` as a JSON text frame."""
-        await self.send(json.dumps(value, separators=(",", ":")))
+        """Send ``value`` as a JSON text frame, serialised by the app's JSON provider."""
+        from .json import dumps
+
+        await self.send(dumps(value, separators=(",", ":")))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:  # type: ignore[override]
-        """Close the connection (before accepting it: refuse the handshake, a 403)."""
+        """Close the connection (before accepting it: refuse the handshake, a 403).
+
+        The reason is cut to the 123 bytes a close frame can carry.
+        """
         if self.closed:
             return
         self.closed = True
-        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        reason = reason.encode()[:123].decode(errors="ignore")
+        try:
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        except OSError:
+            pass  # the client is gone already: the connection is closed either way
+
+    async def _send_or_disconnect(self, message: Message) -> None:
+        """Send ``message``; a client that has gone is a :class:`WebSocketDisconnect`.
+
+        Servers raise ``OSError`` (uvicorn's ``ClientDisconnected``) when the peer has left:
+        for the view that is the end of the conversation, not an error to log.
+        """
+        try:
+            await self._send(message)
+        except OSError:
+            self.closed = True
+            raise WebSocketDisconnect(1006, "The client went away.") from None
 
     async def refuse(self, response: Response | None) -> None:
         """Refuse the handshake with ``response`` where the server can send one, else a 403."""

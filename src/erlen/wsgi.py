@@ -61,8 +61,8 @@ def _build_request(app: Erlen, environ: dict[str, Any]) -> Request:
     stream: LimitedStream | None = None
     error: BadRequest | None = None
     if length_header:
-        if length_header.isascii() and length_header.isdigit():
-            length = int(length_header)
+        length = http.parse_content_length(length_header)
+        if length is not None:
             if length:
                 stream = LimitedStream(environ["wsgi.input"], length, limits.max_content_length)
         else:
@@ -146,8 +146,7 @@ class WSGIRequest(Request):
 
     @property
     def content_length(self) -> int | None:
-        value = self.environ.get("CONTENT_LENGTH")
-        return int(value) if value and value.isascii() and value.isdigit() else None
+        return http.parse_content_length(self.environ.get("CONTENT_LENGTH") or None)
 
     @property
     def query_string(self) -> bytes:
