@@ -8,6 +8,7 @@ anything that could break out of the header they build (APPSEC).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -482,6 +483,7 @@ def best_match(accept: str | None, offers: Sequence[str], default: str | None = 
     return best if best is not None else default
 
 
+@functools.lru_cache(maxsize=256)
 def prefers_json(accept: str | None) -> bool:
     """Whether the client would rather have JSON than HTML, to choose an error body's format.
 
@@ -489,6 +491,8 @@ def prefers_json(accept: str | None) -> bool:
     ``text/html``, or the same quality while JSON is named and HTML only reached by a wildcard
     (``application/json, text/plain, */*``, as axios sends). ``*/*`` alone gives False.
     """
+    # PERF: remembered per Accept value (clients send a handful of distinct ones); every
+    # error answer asks, to choose between a JSON and an HTML body.
     entries = parse_accept(accept)
     if not entries:
         return False

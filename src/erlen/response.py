@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 from . import http
-from .datastructures import Headers
+from .datastructures import Headers, _check_value
 
 __all__ = ["Response", "redirect", "status_line"]
 
@@ -69,9 +69,13 @@ class Response:
             self.status_code = self.default_status
         else:
             self.status = status
-        if headers is None and content_type is None:
-            # PERF: the common case, a body and maybe a mimetype, builds its headers directly.
-            content_type = _content_type_for(mimetype or self.default_mimetype, self.charset)
+        if headers is None:
+            # PERF: the common case, a body and maybe a mimetype or content type (error objects
+            # give one), builds its headers directly.
+            if content_type is None:
+                content_type = _content_type_for(mimetype or self.default_mimetype, self.charset)
+            else:
+                content_type = _check_value(content_type)  # APPSEC: CR, LF, NUL, non-latin-1
             items = [("Content-Type", content_type)] if content_type else []
             if isinstance(response, str):
                 data = response.encode(self.charset)
