@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,3 +182,41 @@ def waitress_in_thread(app: object) -> Iterator[int]:
         server.trigger.pull_trigger(close_everything)  # type: ignore[union-attr]
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+
+
+# -- a real browser --------------------------------------------------------------------------
+
+#: Debian's Chromium, driven by Playwright (``.ci/run`` installs it).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _browser_unavailable(reason: str) -> None:
+    """Skip a browser test on a machine without a browser; fail it in CI, which has one."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI must run the browser tests.")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the module's browser tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_unavailable("the playwright package is not installed")
+    if not os.path.exists(CHROMIUM):
+        _browser_unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

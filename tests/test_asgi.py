@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from erlen import (
 )
 from erlen.testing_asgi import WebSocketRefused
 
-from .conftest import free_port, wait_for_port
+from .conftest import ServerProcess, free_port
 
 pytestmark = pytest.mark.wsgi_only  # each test here picks its adapter itself
 
@@ -820,25 +819,11 @@ def server_command(server: str, port: int) -> list[str]:
 def asgi_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     (tmp_path / "asgi_app.py").write_text(SERVER_APP)
     port = free_port()
-    process = subprocess.Popen(
-        server_command(request.param, port),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    server = ServerProcess(server_command(request.param, port), port, tmp_path)
     try:
-        wait_for_port(port, process)
         yield f"127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        server.stop()
 
 
 @pytest.mark.server

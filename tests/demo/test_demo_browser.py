@@ -6,48 +6,14 @@ The flows share one server and one browser page, so they run in file order.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_support import ADMIN_EMAIL, ADMIN_PASSWORD, DemoServer, in_ci, unique_email
+from demo_support import ADMIN_EMAIL, ADMIN_PASSWORD, DemoServer, unique_email
 
 pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-def _unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason}; CI must run the browser tests.")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
 
 @pytest.fixture(scope="module")
 def page(browser: Any, demo_server: DemoServer) -> Iterator[Any]:
