@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import atexit
 from collections.abc import Callable
-from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from .dispatch_async import _resolve
 
 if TYPE_CHECKING:
     import asyncio
@@ -95,9 +96,7 @@ class Lifespan:
             if self._started:
                 return
             for func in self.before_serving_funcs:
-                result = func()
-                if type(result) is CoroutineType:
-                    await result
+                await _resolve(func())
             self._started = True
 
     async def shutdown_async(self) -> None:
@@ -106,9 +105,7 @@ class Lifespan:
             return
         self._started = False
         for func in self.after_serving_funcs:
-            result = func()
-            if type(result) is CoroutineType:
-                await result
+            await _resolve(func())
 
     @property
     def executor(self) -> ThreadPoolExecutor:

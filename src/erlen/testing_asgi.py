@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from .app import Erlen
+    from .asgi import Message
 
 __all__ = ["call_asgi", "scope_from_environ", "WebSocketTestSession", "WebSocketRefused"]
 
-Message = dict[str, Any]
 
 #: The size of the ``http.request`` messages a test body is cut into, so that sync and async
 #: views are exercised on a body that arrives in pieces, as from a real server.

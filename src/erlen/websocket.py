@@ -17,7 +17,7 @@ WebSockets need an ASGI server (``app.asgi``): WSGI has no way to hold a connect
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .datastructures import Headers
@@ -25,12 +25,11 @@ from .errors import HTTPException
 from .request import Request
 
 if TYPE_CHECKING:
+    from .asgi import Message, Receive, Send
     from .request import Limits
     from .response import Response
 
 __all__ = ["WebSocket", "WebSocketDisconnect"]
-
-Message = dict[str, Any]
 
 
 class WebSocketDisconnect(Exception):
@@ -60,8 +59,8 @@ class WebSocket(Request):
     def __init__(
         self,
         scope: dict[str, Any],
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        receive: Receive,
+        send: Send,
         path: str,
         limits: Limits,
     ) -> None:
