@@ -6,10 +6,11 @@ back as ``http.response.start`` and ``http.response.body`` messages. A WebSocket
 :class:`~erlen.websocket.WebSocket`; the lifespan scope runs the app's startup and shutdown
 hooks.
 
-The request body arrives as ``http.request`` messages. An :class:`ASGIBody` collects them: a
-sync view (in a worker thread) reads it lazily, each read waiting on the loop for the next
-message; before an ``async def`` view runs, the whole body is received (within
-``MAX_CONTENT_LENGTH``), so the view reads it without blocking the loop.
+The request body arrives as ``http.request`` messages. An :class:`ASGIBody` collects them:
+before a sync view's thread takes over, its first MiB is received on the loop, and the rest (a
+large upload) is read lazily, each read waiting on the loop for the next message; before an
+``async def`` view runs, the whole body is received (within ``MAX_CONTENT_LENGTH``), so the
+view reads it without blocking the loop.
 """
 
 from __future__ import annotations
