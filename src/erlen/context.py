@@ -31,6 +31,8 @@ __all__ = [
     "g",
     "session",
     "websocket",
+    "app_ctx",
+    "request_ctx",
     "has_request_context",
     "has_app_context",
     "after_this_request",
@@ -319,6 +321,10 @@ request: Request = cast("Request", _RequestProxy(_current_request))
 g: Namespace = cast(Namespace, _Proxy(_current_g))
 session: SessionMixin = cast("SessionMixin", _Proxy(_current_session))
 websocket: WebSocket = cast("WebSocket", _Proxy(_current_websocket))
+#: Flask's ``app_ctx`` and ``request_ctx``: the active :class:`Context` itself. Erlen has one
+#: context for both; ``request_ctx`` is bound only while it carries a request.
+app_ctx: Context = cast(Context, _Proxy(lambda: _lookup_context("app_ctx")))
+request_ctx: Context = cast(Context, _Proxy(lambda: _lookup_request_context("request_ctx")))
 
 
 def get_context() -> Context | None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .app import Erlen
     from .response import Response
 
-__all__ = ["JSONProvider", "DefaultJSONProvider", "dumps", "loads", "jsonify"]
+__all__ = ["JSONProvider", "DefaultJSONProvider", "dump", "dumps", "load", "loads", "jsonify"]
 
 
 def _default(value: Any) -> Any:
@@ -174,3 +174,13 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response: ``jsonify(user)``, ``jsonify(a, b)`` (a list) or ``jsonify(id=1)``."""
     return _lookup_context("jsonify").app.json.response(*args, **kwargs)
+
+
+def dump(obj: Any, fp: Any, **kwargs: Any) -> None:
+    """Write ``obj`` as JSON to the text file ``fp``, through the app's provider if there is one."""
+    fp.write(dumps(obj, **kwargs))
+
+
+def load(fp: Any, **kwargs: Any) -> Any:
+    """Read JSON from the file ``fp`` (text or binary), through the app's provider if any."""
+    return loads(fp.read(), **kwargs)

@@ -265,3 +265,9 @@ def stream_template_string(source: str, **context: Any) -> Iterator[str]:
     app = _current_app("stream_template_string")
     template = _environment(app).from_string(source)
     return _stream(app, template, context)
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro or variable a template exports, to call from Python: ``macro(...)``."""
+    app = _current_app("get_template_attribute")
+    return getattr(_environment(app).get_template(template_name).module, attribute)

@@ -1,0 +1,5 @@
+"""``flask.app``."""
+
+from erlen.app import Erlen as Flask
+
+__all__ = ["Flask"]

@@ -1,0 +1,30 @@
+"""``flask.helpers``."""
+
+from erlen import (
+    abort,
+    make_response,
+    redirect,
+    stream_with_context,
+    url_for,
+)
+from erlen.helpers import get_debug_flag, get_load_dotenv
+from erlen.scaffold import get_root_path
+from erlen.sessions import flash, get_flashed_messages
+from erlen.static import send_file, send_from_directory
+from erlen.templating import get_template_attribute
+
+__all__ = [
+    "abort",
+    "flash",
+    "get_debug_flag",
+    "get_flashed_messages",
+    "get_load_dotenv",
+    "get_root_path",
+    "get_template_attribute",
+    "make_response",
+    "redirect",
+    "send_file",
+    "send_from_directory",
+    "stream_with_context",
+    "url_for",
+]

@@ -1,0 +1,5 @@
+"""``flask.json``."""
+
+from erlen.json import dump, dumps, jsonify, load, loads
+
+__all__ = ["dump", "dumps", "jsonify", "load", "loads"]

@@ -1,0 +1,19 @@
+"""``flask.templating``."""
+
+from erlen.templating import (
+    DispatchingLoader,
+    Environment,
+    render_template,
+    render_template_string,
+    stream_template,
+    stream_template_string,
+)
+
+__all__ = [
+    "DispatchingLoader",
+    "Environment",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+]

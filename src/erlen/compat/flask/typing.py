@@ -1,0 +1,43 @@
+"""``flask.typing``: the type aliases annotated Flask code imports."""
+
+from erlen.typing import (
+    AfterRequestCallable,
+    AppOrBlueprintKey,
+    BeforeRequestCallable,
+    ErrorHandlerCallable,
+    HeadersValue,
+    ResponseClass,
+    ResponseReturnValue,
+    ResponseValue,
+    RouteCallable,
+    ShellContextProcessorCallable,
+    StatusCode,
+    TeardownCallable,
+    TemplateContextProcessorCallable,
+    TemplateFilterCallable,
+    TemplateGlobalCallable,
+    TemplateTestCallable,
+    URLDefaultCallable,
+    URLValuePreprocessorCallable,
+)
+
+__all__ = [
+    "AfterRequestCallable",
+    "AppOrBlueprintKey",
+    "BeforeRequestCallable",
+    "ErrorHandlerCallable",
+    "HeadersValue",
+    "ResponseClass",
+    "ResponseReturnValue",
+    "ResponseValue",
+    "RouteCallable",
+    "ShellContextProcessorCallable",
+    "StatusCode",
+    "TeardownCallable",
+    "TemplateContextProcessorCallable",
+    "TemplateFilterCallable",
+    "TemplateGlobalCallable",
+    "TemplateTestCallable",
+    "URLDefaultCallable",
+    "URLValuePreprocessorCallable",
+]

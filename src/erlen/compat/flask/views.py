@@ -1,0 +1,5 @@
+"""``flask.views``."""
+
+from erlen.views import MethodView, View
+
+__all__ = ["MethodView", "View"]
