@@ -448,3 +448,23 @@ def test_run_refuses_https_rather_than_serving_plain_http(tmp_path: Path) -> Non
 def test_run_path_lists_split_on_pathsep() -> None:
     context = run_command.make_context("run", ["--extra-files", f"a.cfg{os.pathsep}b.cfg"])
     assert context.params["extra_files"] == ["a.cfg", "b.cfg"]
+
+
+# -- shell -----------------------------------------------------------------------------------
+
+
+def test_shell_has_app_g_and_shell_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The interpreter's hook would set up history in the user's home folder.
+    monkeypatch.delattr(sys, "__interactivehook__", raising=False)
+    app = make_app("shellapp")
+    app.shell_context_processor(lambda: {"answer": 42})
+    result = CliRunner().invoke(
+        ErlenGroup(create_app=lambda: app),
+        ["shell"],
+        input="print(app.name, answer, g is not None)\n",
+        env={"PYTHONSTARTUP": ""},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    assert "App: shellapp" in result.output
+    assert "shellapp 42 True" in result.output
