@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,flask-ext]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -21,6 +21,7 @@ hello: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+	$(PY) -m pytest -q tests/flask_ext
 	$(VENV)/bin/ruff check src tests examples bench
 	$(VENV)/bin/mypy --strict src/erlen
 

@@ -20,6 +20,8 @@ from erlen.testing import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
+collect_ignore = ["flask_ext"]
+
 
 #: Every test that talks to an app runs once per adapter: through its WSGI callable and through
 #: ``app.asgi``. Modules that test one side only (real WSGI servers, parsers) are marked
