@@ -17,15 +17,22 @@ from hypothesis import strategies as st
 
 from erlen import http
 from erlen.http import (
+    Accept,
+    Authorization,
+    CharsetAccept,
     ETags,
     InvalidPath,
+    LanguageAccept,
+    MIMEAccept,
     TooManyFields,
+    UserAgent,
     accept_quality,
     best_match,
     content_disposition,
     content_range,
     dump_cookie,
     dump_options_header,
+    evaluate_preconditions,
     http_date,
     iri_to_uri,
     is_token,
@@ -734,3 +741,113 @@ def test_range_soup_never_breaks_the_parser(value: str, length: int) -> None:
 @given(st.text(alphabet="SunNovGMTday, 0123456789:-+", max_size=40))
 def test_date_soup_never_breaks_the_parser(value: str) -> None:
     parse_date(value)
+
+
+# -- Accept objects, UserAgent, Authorization ------------------------------------------------
+
+
+def test_accept_gives_the_most_specific_entrys_quality() -> None:
+    accept = Accept("*;q=0.5, gzip, identity;q=0")
+    assert accept["gzip"] == 1 and accept["br"] == 0.5 and accept["identity"] == 0
+    assert "identity" not in accept and "br" in accept
+    assert accept.best_match(["identity", "br", "gzip"]) == "gzip"
+    assert accept.best == "gzip"
+    assert list(accept.values()) == ["gzip", "*", "identity"]
+    assert len(accept) == 3 and bool(accept) and accept.provided
+
+
+def test_accept_without_a_header_names_nothing() -> None:
+    for value in (None, ""):
+        accept = Accept(value)
+        assert accept.best_match(["gzip"], default="identity") == "identity"
+        assert accept.best is None and not accept and accept["gzip"] == 0
+    assert not Accept(None).provided and Accept("").provided
+
+
+def test_mime_accept_without_a_header_accepts_anything() -> None:
+    accept = MIMEAccept(None)
+    assert accept.best_match(["application/json", "text/html"]) == "application/json"
+    assert accept.quality("image/png") == 1.0
+    assert not accept.provided
+    assert MIMEAccept("application/xhtml+xml").accept_xhtml
+
+
+def test_language_accept_basic_filtering_and_fallback() -> None:
+    accept = LanguageAccept("de, en;q=0.8")
+    assert accept["de-CH"] == 1 and accept["de_at"] == 1 and accept["fr"] == 0
+    assert accept.best_match(["fr", "en-GB"]) == "en-GB"
+    assert LanguageAccept("pt-BR").best_match(["es", "pt"]) == "pt"
+    assert LanguageAccept("pt-BR").best_match(["es"], default="en") == "en"
+
+
+def test_charset_accept_compares_codec_names() -> None:
+    accept = CharsetAccept("UTF8, latin1;q=0.5")
+    assert accept["utf-8"] == 1 and accept["ISO-8859-1"] == 0.5 and accept["ascii"] == 0
+    assert CharsetAccept("x-unknown")["X-Unknown"] == 1
+
+
+def test_user_agent_is_a_str_with_werkzeugs_attribute_names() -> None:
+    agent = UserAgent("Mozilla/5.0")
+    assert agent == "Mozilla/5.0" and agent.string == "Mozilla/5.0"
+    assert agent.to_header() == "Mozilla/5.0"
+    assert (agent.platform, agent.browser, agent.version, agent.language) == (None,) * 4
+
+
+def test_parse_authorization_reads_parameters_and_keeps_token68_padding() -> None:
+    digest = http.parse_authorization('Digest username="ada", realm="a \\"b\\"", nc=00000001')
+    assert digest is not None
+    assert digest.parameters == {"username": "ada", "realm": 'a "b"', "nc": "00000001"}
+    assert (digest.username, digest.realm, digest.nc, digest.opaque) == (
+        "ada", 'a "b"', "00000001", None,
+    )  # fmt: skip
+    assert digest["realm"] == 'a "b"' and digest.get("opaque", "-") == "-"
+    padded = http.parse_authorization("Bearer YWJj==")
+    assert padded is not None and padded.token == "YWJj==" and padded.parameters == {}
+    assert http.parse_authorization("Digest =broken") is None
+
+
+def test_authorization_to_header_round_trips() -> None:
+    for header in ("Basic YWRhOnNlY3JldA==", "Bearer abc.def", 'Digest username=ada, uri="/x"'):
+        parsed = http.parse_authorization(header)
+        assert parsed is not None
+        assert http.parse_authorization(parsed.to_header()) == parsed
+    basic = http.parse_authorization("Basic YWRhOnNlY3JldA==")
+    assert basic == Authorization("basic", "ada", "secret")
+    assert basic is not None and basic.get("password") == "secret"
+
+
+# -- preconditions ---------------------------------------------------------------------------
+
+MODIFIED = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "expected"),
+    [
+        ("GET", {}, None),
+        ("GET", {"If-None-Match": '"v1"'}, 304),
+        ("GET", {"If-None-Match": 'W/"v1"'}, 304),  # weak comparison
+        ("HEAD", {"If-None-Match": "*"}, 304),
+        ("PUT", {"If-None-Match": '"v1"'}, 412),
+        ("GET", {"If-None-Match": '"v2"'}, None),
+        ("GET", {"If-Match": '"v2"'}, 412),
+        ("GET", {"If-Match": '"v1"'}, None),
+        ("GET", {"If-Modified-Since": "Fri, 02 Jan 2026 03:04:05 GMT"}, 304),  # whole seconds
+        ("GET", {"If-Modified-Since": "Fri, 02 Jan 2026 03:04:04 GMT"}, None),
+        (
+            "GET",
+            {"If-None-Match": '"v2"', "If-Modified-Since": "Sat, 03 Jan 2026 00:00:00 GMT"},
+            None,
+        ),  # the tag header wins over the date
+        ("POST", {"If-Unmodified-Since": "Thu, 01 Jan 2026 00:00:00 GMT"}, 412),
+        ("GET", {"If-Modified-Since": "not a date"}, None),
+    ],
+)
+def test_evaluate_preconditions(method: str, headers: dict[str, str], expected: int | None) -> None:
+    assert evaluate_preconditions(method, headers, "v1", MODIFIED) == expected
+
+
+def test_evaluate_preconditions_takes_a_naive_datetime_as_utc() -> None:
+    naive = datetime(2026, 1, 2, 3, 4, 5)
+    headers = {"If-Modified-Since": "Fri, 02 Jan 2026 03:04:05 GMT"}
+    assert evaluate_preconditions("GET", headers, None, naive) == 304

@@ -12,10 +12,17 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 __all__ = [
+    "Accept",
+    "Authorization",
+    "CharsetAccept",
     "ETags",
+    "LanguageAccept",
+    "MIMEAccept",
+    "UserAgent",
     "InvalidPath",
     "TooManyFields",
     "accept_quality",
@@ -24,6 +31,7 @@ __all__ = [
     "content_range",
     "dump_cookie",
     "dump_options_header",
+    "evaluate_preconditions",
     "http_date",
     "iri_to_uri",
     "is_token",
@@ -669,6 +677,48 @@ def parse_etags(value: str | None) -> ETags:
     return ETags(frozenset(strong), frozenset(weak))
 
 
+def evaluate_preconditions(
+    method: str,
+    headers: Mapping[str, str] | _HeaderGetter,
+    etag: str | None,
+    last_modified: datetime | None,
+) -> int | None:
+    """412 or 304 when a request's conditional headers say so, else None (RFC 9110 13.2.2).
+
+    ``If-Match`` compares ``etag`` strongly, ``If-None-Match`` weakly; the date headers are
+    read only when the matching tag header is absent. A satisfied ``If-None-Match`` or
+    ``If-Modified-Since`` gives 304 for GET and HEAD, 412 for other methods. ``last_modified``
+    is compared at the whole second HTTP dates carry; a naive one is taken as UTC.
+    """
+    if last_modified is not None:
+        if last_modified.tzinfo is None:
+            last_modified = last_modified.replace(tzinfo=UTC)
+        last_modified = last_modified.replace(microsecond=0)
+    if_match = headers.get("If-Match")
+    if if_match is not None:
+        if etag is None or etag not in parse_etags(if_match):
+            return 412
+    elif last_modified is not None:
+        since = parse_date(headers.get("If-Unmodified-Since"))
+        if since is not None and last_modified > since:
+            return 412
+    not_modified = False
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        not_modified = tags.is_any or (etag is not None and tags.contains_weak(etag))
+    elif last_modified is not None and method in ("GET", "HEAD"):
+        since = parse_date(headers.get("If-Modified-Since"))
+        not_modified = since is not None and last_modified <= since
+    if not_modified:
+        return 304 if method in ("GET", "HEAD") else 412
+    return None
+
+
+class _HeaderGetter(Protocol):
+    def get(self, name: str, /) -> str | None: ...
+
+
 # -- ranges -------------------------------------------------------------------------------------
 
 _MAX_RANGES = 100
@@ -889,13 +939,117 @@ def parse_qsl(
 # -- Accept and Authorization as objects -----------------------------------------------------
 
 
-class MIMEAccept:
-    """An ``Accept`` header, with the query methods views use for content negotiation."""
+class Accept:
+    """An ``Accept-Language``, ``-Encoding`` or ``-Charset`` header, as Werkzeug's ``Accept``.
 
-    __slots__ = ("value",)
+    Iterating gives the ``(value, quality)`` entries best first; ``accept[value]`` and
+    ``quality(value)`` give how much the client wants ``value`` (0 when not at all), by the most
+    specific entry that matches it. A missing or empty header names nothing, so
+    :meth:`best_match` returns its ``default`` and the server's own choice applies; ``provided``
+    tells a missing header from an empty one. Parsed on first use, never raises.
+    """
+
+    __slots__ = ("value", "_entries")
 
     def __init__(self, value: str | None) -> None:
         self.value = value
+        self._entries: list[tuple[str, float]] | None = None
+
+    @classmethod
+    def _of_entries(cls, entries: list[tuple[str, float]]) -> Accept:
+        accept = cls(None)
+        accept._entries = entries
+        return accept
+
+    @property
+    def entries(self) -> list[tuple[str, float]]:
+        """The header's ``(value, quality)`` pairs, best first (see :func:`parse_accept`)."""
+        if self._entries is None:
+            self._entries = parse_accept(self.value)
+        return self._entries
+
+    @property
+    def provided(self) -> bool:
+        """True when the client sent the header at all."""
+        return self.value is not None
+
+    def _specificity(self, entry: str) -> int:
+        return 0 if entry == "*" else 1
+
+    def _matches(self, entry: str, offer: str) -> bool:
+        return entry == "*" or entry == offer.lower()
+
+    def quality(self, offer: str) -> float:
+        """The quality the most specific matching entry gives ``offer``; 0 when none does."""
+        quality = 0.0
+        best_specificity = -1
+        for entry, entry_quality in self.entries:
+            if self._matches(entry, offer):
+                specificity = self._specificity(entry)
+                if specificity > best_specificity:
+                    best_specificity, quality = specificity, entry_quality
+        return quality
+
+    def best_match(self, offers: Sequence[str], default: str | None = None) -> str | None:
+        """The offer with the highest quality (the earlier one on a tie), else ``default``."""
+        best: str | None = None
+        best_quality = 0.0
+        for offer in offers:
+            quality = self.quality(offer)
+            if quality > best_quality:
+                best, best_quality = offer, quality
+        return best if best is not None else default
+
+    @property
+    def best(self) -> str | None:
+        """The value the client likes most, None when it named nothing acceptable."""
+        for entry, quality in self.entries:
+            if quality > 0:
+                return entry
+        return None
+
+    def values(self) -> Iterator[str]:
+        return (entry for entry, _ in self.entries)
+
+    def to_header(self) -> str:
+        return ",".join(
+            entry if quality == 1 else f"{entry};q={quality:g}" for entry, quality in self.entries
+        )
+
+    def __getitem__(self, offer: str) -> float:
+        return self.quality(offer)
+
+    def __contains__(self, offer: object) -> bool:
+        return isinstance(offer, str) and self.quality(offer) > 0
+
+    def __iter__(self) -> Iterator[tuple[str, float]]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.value!r}>"
+
+
+class MIMEAccept(Accept):
+    """An ``Accept`` header, with the query methods views use for content negotiation.
+
+    Media ranges match as RFC 9110 says (``text/*``, ``*/*``). Unlike the other headers, a
+    missing ``Accept`` means the client takes anything: every offer has quality 1 and
+    :meth:`best_match` picks the first.
+    """
+
+    __slots__ = ()
+
+    def _specificity(self, entry: str) -> int:
+        return _specificity(entry)
+
+    def _matches(self, entry: str, offer: str) -> bool:
+        return _range_matches(entry, parse_options_header(offer)[0])
 
     def best_match(self, offers: Sequence[str], default: str | None = None) -> str | None:
         """The offer the client prefers, or ``default`` when it accepts none of them."""
@@ -903,9 +1057,6 @@ class MIMEAccept:
 
     def quality(self, mimetype: str) -> float:
         return accept_quality(self.value, mimetype)
-
-    def __contains__(self, mimetype: object) -> bool:
-        return isinstance(mimetype, str) and self.quality(mimetype) > 0
 
     @property
     def accept_json(self) -> bool:
@@ -915,14 +1066,86 @@ class MIMEAccept:
     def accept_html(self) -> bool:
         return "text/html" in self or "application/xhtml+xml" in self
 
-    def __repr__(self) -> str:
-        return f"<MIMEAccept {self.value!r}>"
+    @property
+    def accept_xhtml(self) -> bool:
+        return "application/xhtml+xml" in self
+
+
+class LanguageAccept(Accept):
+    """An ``Accept-Language`` header. ``en`` covers ``en-US`` (RFC 4647 basic filtering), and
+    ``_`` counts as ``-``, so locale names such as ``de_AT`` can be offered.
+
+    When no offer matches the entries as sent, :meth:`best_match` falls back as Werkzeug's
+    does: a client asking for ``en-US`` is assumed to read ``en`` too. Values are lower-cased.
+    """
+
+    __slots__ = ()
+
+    def _matches(self, entry: str, offer: str) -> bool:
+        if entry == "*":
+            return True
+        offer = offer.lower().replace("_", "-")
+        entry = entry.replace("_", "-")
+        return offer == entry or offer.startswith(entry + "-")
+
+    def best_match(self, offers: Sequence[str], default: str | None = None) -> str | None:
+        found = super().best_match(offers)
+        if found is not None:
+            return found
+        primary = [(entry.replace("_", "-").partition("-")[0], q) for entry, q in self.entries]
+        return Accept.best_match(LanguageAccept._of_entries(primary), offers, default)
+
+
+class CharsetAccept(Accept):
+    """An ``Accept-Charset`` header; names compare as codecs do (``UTF8`` is ``utf-8``)."""
+
+    __slots__ = ()
+
+    def _matches(self, entry: str, offer: str) -> bool:
+        return entry == "*" or _codec_name(entry) == _codec_name(offer)
+
+
+def _codec_name(name: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
+
+
+class UserAgent(str):
+    """The ``User-Agent`` header: the string itself, with Werkzeug's attribute names.
+
+    ``string`` is the header; ``platform``, ``browser``, ``version`` and ``language`` are None,
+    as in Werkzeug 2.3 and later, which left user-agent parsing to dedicated libraries.
+    """
+
+    __slots__ = ()
+
+    platform: str | None = None
+    browser: str | None = None
+    version: str | None = None
+    language: str | None = None
+
+    @property
+    def string(self) -> str:
+        return str.__str__(self)
+
+    def to_header(self) -> str:
+        return self.string
 
 
 class Authorization:
-    """A parsed ``Authorization`` header: Basic credentials or a token scheme."""
+    """A parsed ``Authorization`` header.
 
-    __slots__ = ("type", "username", "password", "token")
+    ``type`` is the lower-case scheme. Basic credentials give ``username`` and ``password``; a
+    token scheme (``Bearer abc``) gives ``token``; a scheme with ``key=value`` parameters
+    (``Digest username="ada", realm="x"``) gives ``parameters``, readable as attributes
+    (``auth.realm``, None when absent) and by ``auth["realm"]``, as in Werkzeug.
+    """
+
+    __slots__ = ("type", "username", "password", "token", "parameters")
 
     def __init__(
         self,
@@ -930,21 +1153,79 @@ class Authorization:
         username: str | None = None,
         password: str | None = None,
         token: str | None = None,
+        parameters: dict[str, str] | None = None,
     ) -> None:
         self.type = type
         self.username = username
         self.password = password
         self.token = token
+        self.parameters: dict[str, str] = dict(parameters or {})
+        if username is not None:
+            self.parameters.setdefault("username", username)
+        if password is not None:
+            self.parameters.setdefault("password", password)
+        if self.username is None and "username" in self.parameters:
+            self.username = self.parameters["username"]
+
+    def __getattr__(self, name: str) -> str | None:
+        # Reached only for names that are not set: the scheme's parameters (realm, nonce...).
+        # An unset slot (an object built without __init__) stays an AttributeError.
+        if name.startswith("__") or name in Authorization.__slots__:
+            raise AttributeError(name)
+        return self.parameters.get(name)
+
+    def __getitem__(self, key: str) -> str:
+        return self.parameters[key]
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        """Dict-style access to ``username`` and ``password``, as Werkzeug's object allows."""
-        if key in ("username", "password", "token"):
-            value = getattr(self, key)
-            return str(value) if value is not None else default
-        return default
+        """A parameter (``username``, ``password``, ``realm``...) or the token, else ``default``."""
+        if key == "token":
+            return self.token if self.token is not None else default
+        return self.parameters.get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Authorization):
+            return NotImplemented
+        return (self.type, self.token, self.parameters) == (
+            other.type, other.token, other.parameters,
+        )  # fmt: skip
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_header(self) -> str:
+        """The header value again: ``Basic <base64>``, ``Bearer <token>``, or parameters."""
+        if self.type == "basic" and self.username is not None:
+            import base64
+
+            credentials = f"{self.username}:{self.password or ''}".encode()
+            return "Basic " + base64.b64encode(credentials).decode("ascii")
+        scheme = self.type.title()
+        if self.token is not None:
+            return f"{scheme} {self.token}"
+        return f"{scheme} " + ", ".join(
+            f"{key}={quote_header_value(value)}" for key, value in self.parameters.items()
+        )
 
     def __repr__(self) -> str:
         return f"<Authorization {self.type} {self.username or ''}>"
+
+
+#: One ``key=value`` auth parameter (RFC 9110 11.2), value a token or a quoted string.
+_AUTH_PARAM_RE = re.compile(r'\s*([^\s=,]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,]*?)\s*(?:,|$)')
+
+
+def _parse_auth_params(text: str) -> dict[str, str] | None:
+    """The parameters of ``k=v, k2="v 2"``; None when the text is not such a list."""
+    params: dict[str, str] = {}
+    pos = 0
+    while pos < len(text):
+        match = _AUTH_PARAM_RE.match(text, pos)
+        if match is None or match.end() == pos:
+            return None
+        key, value = match.groups()
+        params[key.lower()] = unquote_header_value(value)
+        pos = match.end()
+    return params or None
 
 
 def parse_authorization(value: str | None) -> Authorization | None:
@@ -968,4 +1249,9 @@ def parse_authorization(value: str | None) -> Authorization | None:
         if not separator:
             return None
         return Authorization("basic", username, password)
+    if "=" in rest.rstrip("="):  # an "=" before the end: parameters, not a token68's padding
+        parameters = _parse_auth_params(rest)
+        if parameters is None:
+            return None
+        return Authorization(scheme, parameters=parameters)
     return Authorization(scheme, token=rest)
