@@ -17,6 +17,7 @@ from erlen.datastructures import (
     EnvironHeaders,
     FileStorage,
     Headers,
+    HeaderSet,
     ImmutableMultiDict,
     MultiDict,
 )
@@ -500,3 +501,67 @@ def test_file_storage_unknown_attributes_raise_attribute_error() -> None:
     blank = FileStorage.__new__(FileStorage)
     with pytest.raises(AttributeError):
         blank.read_something  # noqa: B018  # no recursion when stream is unset
+
+
+# -- Headers: the Werkzeug methods extensions call --------------------------------------------
+
+
+def test_headers_extend_takes_multidicts_with_every_value_and_keywords() -> None:
+    from werkzeug.datastructures import MultiDict as WerkzeugMultiDict
+
+    headers = Headers()
+    headers.extend(WerkzeugMultiDict([("Vary", "Origin"), ("Vary", "Cookie")]))
+    headers.extend(MultiDict([("X-Tag", "a"), ("X-Tag", "b")]), X_Extra="1")
+    assert headers.getlist("Vary") == ["Origin", "Cookie"]
+    assert headers.getlist("X-Tag") == ["a", "b"]
+    assert headers["X_Extra"] == "1"
+    assert Headers(WerkzeugMultiDict([("A", "1"), ("A", "2")])).getlist("A") == ["1", "2"]
+
+
+def test_headers_setlist_replaces_or_removes_a_name() -> None:
+    headers = Headers([("Allow", "GET"), ("X", "1"), ("allow", "POST")])
+    headers.setlist("Allow", ["PUT", "PATCH"])
+    assert list(headers) == [("X", "1"), ("Allow", "PUT"), ("Allow", "PATCH")]
+    headers.setlist("Allow", [])
+    assert "Allow" not in headers
+    with pytest.raises(ValueError):
+        headers.setlist("Allow", ["GET\r\nX-Injected: 1"])
+
+
+def test_headers_update_with_keywords_and_add_header() -> None:
+    headers = Headers([("X-A", "old"), ("X-B", "kept")])
+    headers.update({"X-A": "new"}, X_C="3")
+    headers.add_header("Content-Disposition", "attachment", filename="a.txt")
+    assert list(headers) == [
+        ("X-B", "kept"), ("X-A", "new"), ("X_C", "3"),
+        ("Content-Disposition", "attachment; filename=a.txt"),
+    ]  # fmt: skip
+
+
+# -- HeaderSet -----------------------------------------------------------------------------------
+
+
+def test_header_set_is_ordered_and_ignores_case() -> None:
+    items = HeaderSet.parse(["Accept-Encoding, Origin", "origin,Cookie"])
+    assert list(items) == ["Accept-Encoding", "Origin", "Cookie"]
+    assert "ORIGIN" in items and "Host" not in items
+    assert items.find("cookie") == 2 and items.find("host") == -1
+    assert items == {"origin", "cookie", "accept-encoding"}
+    assert items.as_set(preserve_casing=True) == {"Accept-Encoding", "Origin", "Cookie"}
+    with pytest.raises(KeyError):
+        items.remove("Host")
+    with pytest.raises(IndexError):
+        items.index("Host")
+
+
+def test_header_set_reports_each_change_and_only_changes() -> None:
+    seen: list[str] = []
+    items = HeaderSet(["GET"], on_update=lambda current: seen.append(current.to_header()))
+    items.add("get")  # already there: no change
+    items.add("POST")
+    items.update(["PUT", "post"])
+    items.discard("DELETE")  # absent: no change
+    items.discard("get")
+    items.clear()
+    assert seen == ["GET, POST", "GET, POST, PUT", "POST, PUT", ""]
+    assert not items and len(items) == 0

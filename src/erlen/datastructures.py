@@ -4,6 +4,7 @@
   uploaded files, where one key may carry several values (``?tag=a&tag=b``).
 * :class:`Headers` is the mutable, ordered, case-insensitive header list of a response (and of a
   request built by hand); :class:`EnvironHeaders` is a read-only view of a WSGI environ's headers.
+* :class:`HeaderSet` is a comma-separated header (``Vary``, ``Allow``) as an ordered set.
 * :class:`FileStorage` is one uploaded file.
 
 Looking up a missing key raises :class:`BadRequestKeyError`, which is both a ``KeyError`` and a
@@ -34,6 +35,7 @@ __all__ = [
     "ImmutableMultiDict",
     "Headers",
     "EnvironHeaders",
+    "HeaderSet",
     "FileStorage",
 ]
 
@@ -579,28 +581,42 @@ class Headers(_HeaderReader):
         self.add(name, default)
         return self._items[-1][1]
 
-    def extend(self, other: Headers | HeadersInput) -> None:
-        """Append every pair of ``other`` (a mapping's list or tuple values give several)."""
+    def extend(self, other: Headers | HeadersInput = None, /, **values: HeaderValue) -> None:
+        """Append every pair of ``other`` and of keyword ``values``. A mapping's list or tuple
+        values give several pairs, and so do multi-dicts (Erlen's or Werkzeug's, read through
+        their ``lists()``)."""
         if isinstance(other, Headers):
             self._items.extend(other._items)
-            return
-        if other is None:
-            return
-        pairs: Iterable[tuple[str, Any]] = other.items() if isinstance(other, Mapping) else other
-        append = self._items.append
-        for name, value in pairs:
-            if isinstance(value, (list, tuple)):
-                for item in value:
-                    append((_check_name(name), _check_value(item)))
-            else:
-                append((_check_name(name), _check_value(value)))
+        elif other is not None:
+            append = self._items.append
+            for name, value in _input_pairs(other):
+                if isinstance(value, (list, tuple)):
+                    for item in value:
+                        append((_check_name(name), _check_value(item)))
+                else:
+                    append((_check_name(name), _check_value(value)))
+        if values:
+            self.extend(values)
 
-    def update(self, other: Headers | HeadersInput) -> None:
-        """Replace the values of each name found in ``other`` by the values it gives there."""
+    def update(self, other: Headers | HeadersInput = None, /, **values: HeaderValue) -> None:
+        """Replace the values of each name found in ``other`` (and in keyword ``values``) by
+        the values it gives there."""
         incoming = Headers(other)
+        incoming.extend(values)
         names = {key.lower() for key, _ in incoming._items}
         self._items = [pair for pair in self._items if pair[0].lower() not in names]
         self._items.extend(incoming._items)
+
+    def setlist(self, name: str, values: Iterable[HeaderValue]) -> None:
+        """Replace every value of ``name`` by ``values`` (none: the header is removed)."""
+        checked = _check_name(name)
+        texts = [_check_value(value) for value in values]
+        self.remove(checked)
+        self._items.extend((checked, text) for text in texts)
+
+    def add_header(self, name: str, value: HeaderValue, **params: str | None) -> None:
+        """:meth:`add` under the name ``wsgiref.headers.Headers`` and Werkzeug also use."""
+        self.add(name, value, **params)
 
     def remove(self, name: str) -> None:
         """Drop every pair named ``name`` (nothing happens when there is none)."""
@@ -639,11 +655,130 @@ def _with_params(value: HeaderValue, params: Mapping[str, str | None]) -> str:
     return _check_value(dump_options_header(text, options))
 
 
+def _input_pairs(other: Any) -> Iterable[tuple[str, Any]]:
+    """The ``(name, value)`` pairs of a mapping, a multi-dict or an iterable of pairs."""
+    lists = getattr(other, "lists", None)
+    if lists is not None:  # a multi-dict: every value of every key, not only the first
+        return ((name, value) for name, values in lists() for value in values)
+    if isinstance(other, Mapping):
+        return other.items()
+    return other  # type: ignore[no-any-return]
+
+
 def _grouped(items: list[tuple[str, str]]) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for key, value in items:
         groups.setdefault(key.lower(), []).append(value)
     return groups
+
+
+class HeaderSet:
+    """A comma-separated header (``Vary``, ``Allow``, ``Content-Language``) as an ordered set.
+
+    Membership ignores case and the first spelling is kept. With ``on_update``, every change
+    calls it with the set, which is how ``response.vary.add("Origin")`` rewrites the response's
+    ``Vary`` header, as Werkzeug's ``HeaderSet`` does.
+    """
+
+    __slots__ = ("_items", "on_update")
+
+    def __init__(
+        self,
+        items: Iterable[str] = (),
+        on_update: Callable[[HeaderSet], None] | None = None,
+    ) -> None:
+        self._items: list[str] = []
+        for item in items:
+            if item not in self:
+                self._items.append(item)
+        self.on_update = on_update
+
+    @classmethod
+    def parse(
+        cls, values: Iterable[str], on_update: Callable[[HeaderSet], None] | None = None
+    ) -> HeaderSet:
+        """The set of the comma-separated items in one or more header values."""
+        items = (item.strip() for value in values for item in value.split(","))
+        return cls([item for item in items if item], on_update)
+
+    def _changed(self) -> None:
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def add(self, item: str) -> None:
+        self.update((item,))
+
+    def update(self, items: Iterable[str]) -> None:
+        """Add each item not already in the set, keeping the order given."""
+        added = False
+        for item in items:
+            if item not in self:
+                self._items.append(item)
+                added = True
+        if added:
+            self._changed()
+
+    def discard(self, item: str) -> None:
+        index = self.find(item)
+        if index >= 0:
+            del self._items[index]
+            self._changed()
+
+    def remove(self, item: str) -> None:
+        """Remove ``item``; ``KeyError`` when it is not in the set."""
+        if item not in self:
+            raise KeyError(item)
+        self.discard(item)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._changed()
+
+    def find(self, item: str) -> int:
+        """The position of ``item`` (any case), -1 when it is not in the set."""
+        lowered = item.lower()
+        for index, existing in enumerate(self._items):
+            if existing.lower() == lowered:
+                return index
+        return -1
+
+    def index(self, item: str) -> int:
+        index = self.find(item)
+        if index < 0:
+            raise IndexError(item)
+        return index
+
+    def as_set(self, preserve_casing: bool = False) -> set[str]:
+        return set(self._items) if preserve_casing else {item.lower() for item in self._items}
+
+    def to_header(self) -> str:
+        return ", ".join(self._items)
+
+    __str__ = to_header
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and self.find(item) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HeaderSet):
+            return self.as_set() == other.as_set()
+        if isinstance(other, (set, frozenset, list, tuple)):
+            return self.as_set() == {str(item).lower() for item in other}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"HeaderSet({self._items!r})"
 
 
 class EnvironHeaders(_HeaderReader):
