@@ -459,3 +459,126 @@ def test_a_content_length_of_thousands_of_digits_is_413_not_500(app: Erlen, clie
     huge = {"CONTENT_LENGTH": "9" * 5000}  # past int()'s 4300-digit limit
     assert client.post("/upload", environ_overrides=huge).status_code == 413
     assert client.post("/length", environ_overrides=huge).text == str(10**18)
+
+
+def test_user_agent_is_the_header_string_with_werkzeug_attributes(app: Erlen, client) -> None:
+    @app.route("/ua")
+    def user_agent() -> dict[str, Any]:
+        agent = request.user_agent
+        return {"str": str(agent), "string": agent.string, "browser": agent.browser}
+
+    data = client.get("/ua", headers={"User-Agent": "curl/8.5"}).get_json()
+    assert data == {"str": "curl/8.5", "string": "curl/8.5", "browser": None}
+    assert client.get("/ua", headers={"User-Agent": ""}).get_json()["string"] == ""
+
+
+def test_accept_languages_matches_subtags_and_falls_back_to_primary_tags(
+    app: Erlen, client
+) -> None:
+    @app.route("/lang")
+    def language() -> dict[str, Any]:
+        accept = request.accept_languages
+        return {
+            "best": accept.best_match(["en", "de", "fr_CA"]),
+            "de_at": accept["de-AT"],
+            "provided": accept.provided,
+        }
+
+    def ask(header: str | None) -> dict[str, Any]:
+        headers = {"Accept-Language": header} if header is not None else {}
+        return dict(client.get("/lang", headers=headers).get_json())
+
+    assert ask("de,en;q=0.5") == {"best": "de", "de_at": 1.0, "provided": True}
+    assert ask("en-US")["best"] == "en"  # en-US only: en is assumed readable
+    # As in Werkzeug, the primary-tag fallback applies only when nothing matched as sent.
+    assert ask("en-US,de;q=0.1")["best"] == "de"
+    assert ask("fr-CA")["best"] == "fr_CA"  # "_" in an offer counts as "-"
+    assert ask("*;q=0.2, de;q=0")["best"] == "en"  # "de" refused, anything else accepted
+    assert ask("ja") == {"best": None, "de_at": 0.0, "provided": True}
+    # No header: nothing named, so the app's default applies.
+    assert ask(None) == {"best": None, "de_at": 0.0, "provided": False}
+
+
+def test_accept_encodings_and_charsets(app: Erlen, client) -> None:
+    @app.route("/enc")
+    def encodings() -> dict[str, Any]:
+        return {
+            "gzip": "gzip" in request.accept_encodings,
+            "br": request.accept_encodings.quality("br"),
+            "zstd": "zstd" in request.accept_encodings,
+            "utf8": request.accept_charsets["UTF8"],
+            "best": request.accept_encodings.best,
+        }
+
+    headers = {"Accept-Encoding": "gzip, br;q=0.5", "Accept-Charset": "utf-8;q=0.7"}
+    assert client.get("/enc", headers=headers).get_json() == {
+        "gzip": True, "br": 0.5, "zstd": False, "utf8": 0.7, "best": "gzip",
+    }  # fmt: skip
+
+
+def test_accept_mimetypes_iterates_its_entries_and_indexes_quality(app: Erlen, client) -> None:
+    @app.route("/neg")
+    def negotiate() -> dict[str, Any]:
+        accept = request.accept_mimetypes
+        return {
+            "entries": [list(entry) for entry in accept],
+            "json": accept["application/json"],
+            "best": accept.best,
+            "header": accept.to_header(),
+        }
+
+    data = client.get("/neg", headers={"Accept": "text/*;q=0.5, application/json"}).get_json()
+    assert data == {
+        "entries": [["application/json", 1.0], ["text/*", 0.5]],
+        "json": 1.0,
+        "best": "application/json",
+        "header": "application/json,text/*;q=0.5",
+    }
+
+
+def test_authorization_with_parameters_reads_them_as_attributes(app: Erlen, client) -> None:
+    @app.route("/who")
+    def who() -> dict[str, Any]:
+        auth = request.authorization
+        assert auth is not None
+        return {"type": auth.type, "user": auth.username, "realm": auth.realm, "qop": auth.qop}
+
+    header = 'Digest username="ada", realm="my app", nonce="abc", uri="/who", response="f00"'
+    assert client.get("/who", headers={"Authorization": header}).get_json() == {
+        "type": "digest", "user": "ada", "realm": "my app", "qop": None,
+    }  # fmt: skip
+
+
+def test_is_secure_referrer_remote_addr_and_host(app: Erlen, client) -> None:
+    @app.route("/where")
+    def where() -> dict[str, Any]:
+        return {
+            "secure": request.is_secure,
+            "referrer": request.referrer,
+            "remote_addr": request.remote_addr,
+            "host": request.host,
+        }
+
+    plain = client.get("/where").get_json()
+    assert plain == {"secure": False, "referrer": None, "remote_addr": "127.0.0.1",
+                     "host": "localhost"}  # fmt: skip
+    secure = client.get(
+        "/where",
+        base_url="https://example.org:8443/",
+        headers={"Referer": "https://example.org/form"},
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    ).get_json()
+    assert secure == {"secure": True, "referrer": "https://example.org/form",
+                      "remote_addr": "10.0.0.7", "host": "example.org:8443"}  # fmt: skip
+
+
+def test_code_may_keep_its_own_attributes_on_the_request(app: Erlen, client) -> None:
+    @app.before_request
+    def mark() -> None:
+        request.csp_nonce = "n0nce"  # as Flask-Talisman does
+
+    @app.route("/")
+    def index() -> str:
+        return str(request.csp_nonce)
+
+    assert client.get("/").text == "n0nce"

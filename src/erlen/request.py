@@ -120,8 +120,11 @@ class Request:
         "method", "path", "root_path", "query_string", "headers", "scheme", "server",
         "remote_addr", "environ", "stream", "limits", "url_rule", "view_args",
         "routing_exception", "_args", "_cookies", "_data", "_form", "_files", "_json",
-        "_content_type", "__weakref__",
+        "_content_type", "__weakref__", "__dict__",
     )  # fmt: skip
+    # ``__dict__``: extensions keep per-request state on the request object itself
+    # (Flask-Talisman's ``request.csp_nonce``), as Flask's request allows. PERF: CPython creates
+    # the dict only when such an attribute is first set.
 
     #: Parsed JSON, decoded form fields and the like use this charset.
     charset = "utf-8"
@@ -306,8 +309,9 @@ class Request:
         return str(value) if value is not None else None
 
     @property
-    def user_agent(self) -> str:
-        return str(self.headers.get("User-Agent", ""))
+    def user_agent(self) -> http.UserAgent:
+        """The ``User-Agent`` header (``""`` when absent): a str, with Werkzeug's ``.string``."""
+        return http.UserAgent(self.headers.get("User-Agent", ""))
 
     @property
     def referrer(self) -> str | None:
@@ -325,6 +329,22 @@ class Request:
         """The ``Accept`` header: ``best_match(offers)``, ``quality(mimetype)``, ``in``,
         ``accept_json`` and ``accept_html``, as in Flask."""
         return http.MIMEAccept(self.headers.get("Accept"))
+
+    @property
+    def accept_languages(self) -> http.LanguageAccept:
+        """The ``Accept-Language`` header: ``best_match(["en", "de"])`` (None when the client
+        named none of them, so the app's default locale applies), ``quality``, ``best``."""
+        return http.LanguageAccept(self.headers.get("Accept-Language"))
+
+    @property
+    def accept_encodings(self) -> http.Accept:
+        """The ``Accept-Encoding`` header: ``"gzip" in request.accept_encodings``."""
+        return http.Accept(self.headers.get("Accept-Encoding"))
+
+    @property
+    def accept_charsets(self) -> http.CharsetAccept:
+        """The ``Accept-Charset`` header; charset names compare as Python's codecs do."""
+        return http.CharsetAccept(self.headers.get("Accept-Charset"))
 
     @property
     def accept(self) -> str:
