@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 from . import http
-from .datastructures import Headers, _check_value
+from .datastructures import Headers, HeaderSet, _check_value
 
 __all__ = ["Response", "redirect", "status_line"]
 
@@ -45,7 +45,13 @@ class Response:
     content type the body is ``text/html; charset=utf-8``, as in Flask.
     """
 
-    __slots__ = ("status_code", "_reason", "headers", "response", "direct_passthrough", "_on_close")
+    __slots__ = (
+        "status_code", "_reason", "_headers", "response", "direct_passthrough", "_on_close",
+        "__dict__",
+    )  # fmt: skip
+    # ``__dict__``: extensions mark responses with attributes of their own (Flask-CORS sets
+    # ``_FLASK_CORS_EVALUATED``, Flask-Caching reads ``response.__dict__``), as Flask's allow.
+    # PERF: CPython creates the dict only when such an attribute is first set.
 
     default_status = 200
     default_mimetype: str | None = "text/html"
@@ -83,15 +89,15 @@ class Response:
                 data = bytes(response)
             else:
                 items.append(_NOSNIFF)
-                self.headers = Headers._from_checked(items)
+                self._headers = Headers._from_checked(items)
                 self.response = [] if response is None else response
                 return
             self.response = [data]
             items.append(("Content-Length", str(len(data))))
             items.append(_NOSNIFF)
-            self.headers = Headers._from_checked(items)
+            self._headers = Headers._from_checked(items)
             return
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self._headers = headers if isinstance(headers, Headers) else Headers(headers)
         if content_type is None:
             if mimetype is None and "content-type" not in self.headers:
                 mimetype = self.default_mimetype
@@ -110,6 +116,20 @@ class Response:
     def __repr__(self) -> str:
         size = f"{len(self.get_data())} bytes" if not self.is_streamed else "streamed"
         return f"<{type(self).__name__} {size} [{self.status}]>"
+
+    # -- headers object ----------------------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        """The response's :class:`~erlen.datastructures.Headers`; assigning converts."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: Headers | HeadersLike) -> None:
+        # Extensions may assign another container (Flask-CORS assigns a Werkzeug MultiDict when
+        # the headers are not Werkzeug's own); the adapters need Erlen's Headers, so it is
+        # converted here, every value of a multi-dict kept.
+        self._headers = value if isinstance(value, Headers) else Headers(value)
 
     # -- status ------------------------------------------------------------------------------
 
@@ -290,7 +310,146 @@ class Response:
         self.headers["ETag"] = http.quote_etag(etag, weak)
 
     def get_etag(self) -> tuple[str | None, bool]:
+        """``(etag, weak)`` of the ``ETag`` header, ``(None, False)`` without one."""
         return http.unquote_etag(self.headers.get("ETag", ""))
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ``ETag`` computed from the body (SHA-1, as Werkzeug) unless there is one."""
+        if overwrite or "ETag" not in self.headers:
+            import hashlib
+
+            self.set_etag(hashlib.sha1(self.get_data(), usedforsecurity=False).hexdigest(), weak)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """The ``Last-Modified`` header as an aware datetime; assign a datetime, a timestamp
+        or None (which removes the header)."""
+        return http.parse_date(self.headers.get("Last-Modified"))
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | float | None) -> None:
+        self._set_date("Last-Modified", value)
+
+    @property
+    def expires(self) -> datetime | None:
+        return http.parse_date(self.headers.get("Expires"))
+
+    @expires.setter
+    def expires(self, value: datetime | float | None) -> None:
+        self._set_date("Expires", value)
+
+    @property
+    def date(self) -> datetime | None:
+        return http.parse_date(self.headers.get("Date"))
+
+    @date.setter
+    def date(self, value: datetime | float | None) -> None:
+        self._set_date("Date", value)
+
+    def _set_date(self, name: str, value: datetime | float | None) -> None:
+        if value is None:
+            self.headers.remove(name)
+        else:
+            self.headers[name] = http.http_date(value)
+
+    @property
+    def vary(self) -> HeaderSet:
+        """The ``Vary`` header as a set that writes back: ``response.vary.add("Origin")``."""
+        return self._header_set("Vary")
+
+    @vary.setter
+    def vary(self, value: str | Iterable[str] | None) -> None:
+        self._assign_header_set("Vary", value)
+
+    @property
+    def allow(self) -> HeaderSet:
+        """The ``Allow`` header as a set that writes back: ``response.allow.add("PATCH")``."""
+        return self._header_set("Allow")
+
+    @allow.setter
+    def allow(self, value: str | Iterable[str] | None) -> None:
+        self._assign_header_set("Allow", value)
+
+    @property
+    def content_language(self) -> HeaderSet:
+        return self._header_set("Content-Language")
+
+    @content_language.setter
+    def content_language(self, value: str | Iterable[str] | None) -> None:
+        self._assign_header_set("Content-Language", value)
+
+    def _header_set(self, name: str) -> HeaderSet:
+        headers = self.headers
+
+        def write_back(items: HeaderSet) -> None:
+            if items:
+                headers[name] = items.to_header()
+            else:
+                headers.remove(name)
+
+        return HeaderSet.parse(headers.get_all(name), on_update=write_back)
+
+    def _assign_header_set(self, name: str, value: str | Iterable[str] | None) -> None:
+        if value is None:
+            self.headers.remove(name)
+            return
+        items = HeaderSet.parse([value]) if isinstance(value, str) else HeaderSet(value)
+        if items:
+            self.headers[name] = items.to_header()
+        else:
+            self.headers.remove(name)
+
+    # -- conditional responses ---------------------------------------------------------------
+
+    def make_conditional(
+        self,
+        request_or_environ: Any,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer the request's conditional headers against this response; returns ``self``.
+
+        With an ``ETag`` (see :meth:`add_etag`) or ``Last-Modified`` set, a GET or HEAD whose
+        ``If-None-Match`` / ``If-Modified-Since`` is satisfied becomes 304 Not Modified with no
+        body, and a failed ``If-Match`` / ``If-Unmodified-Since`` becomes 412. A ``Date`` header
+        is added when missing, as in Werkzeug. ``accept_ranges`` sets ``Accept-Ranges``
+        (``True`` means ``bytes``); byte ranges themselves are served by ``send_file``, not
+        here. ``request_or_environ`` is a request or a WSGI environ.
+        """
+        headers, method = _request_headers_and_method(request_or_environ)
+        if method not in ("GET", "HEAD"):
+            # RFC 9110 13.2.1: a server may ignore preconditions on a response it generated
+            # for another method; Werkzeug does too.
+            return self
+        if "Date" not in self.headers:
+            self.headers["Date"] = http.http_date()
+        if accept_ranges:
+            self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
+        etag, _ = self.get_etag()
+        status = http.evaluate_preconditions(method, headers, etag, self.last_modified)
+        if status == 304:
+            self.status_code, self._reason = 304, None
+            # RFC 9110 15.4.5: no body, and no headers that describe the one not sent.
+            self.response = []
+            for name in ("Content-Length", "Content-Type", "Content-Encoding"):
+                self.headers.remove(name)
+        elif status == 412:
+            self.status_code, self._reason = 412, None
+        return self
+
+    def calculate_content_length(self) -> int | None:
+        """The body's length when it is buffered, None for a streamed body."""
+        if self.is_streamed:
+            return None
+        return sum(
+            len(chunk.encode(self.charset) if isinstance(chunk, str) else chunk)
+            for chunk in self.response
+        )
+
+    def freeze(self) -> None:
+        """Buffer a streamed body and set ``Content-Length``, so the response can be kept (a
+        cache does this before it stores one)."""
+        self.set_data(self.get_data())
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -326,6 +485,16 @@ def _content_type_for(mimetype: str | None, charset: str) -> str | None:
     if any(char in content_type for char in "\r\n\0"):
         raise ValueError(f"invalid mimetype {mimetype!r}: it contains CR, LF or NUL")
     return content_type
+
+
+def _request_headers_and_method(request_or_environ: Any) -> tuple[Any, str]:
+    """The headers (anything with ``get``) and method of a request or of a WSGI environ."""
+    if isinstance(request_or_environ, dict):
+        from .datastructures import EnvironHeaders
+
+        method = str(request_or_environ.get("REQUEST_METHOD", "GET")).upper()
+        return EnvironHeaders(request_or_environ), method
+    return request_or_environ.headers, str(request_or_environ.method).upper()
 
 
 def _with_charset(mimetype: str, charset: str) -> str:
