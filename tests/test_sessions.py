@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from typing import Any
 
 import pytest
 
@@ -203,3 +204,86 @@ def test_reads_a_session_cookie_written_by_flask() -> None:
 
     data = app.test_client().get("/", headers={"Cookie": cookie}).get_json()
     assert data == {"pair": [1, 2], "flashes": [["info", "Saved."]]}
+
+
+def test_flash_sends_message_flashed_to_a_listener(app: Erlen) -> None:
+    from erlen.signals import message_flashed
+
+    app.testing = True
+    received: list[tuple[object, str, str]] = []
+
+    def record(sender: object, message: str, category: str) -> None:
+        received.append((sender, message, category))
+
+    @app.route("/act")
+    def act() -> str:
+        flash("Saved.", "info")
+        return ""
+
+    with message_flashed.connected_to(record, app):
+        app.test_client().get("/act")
+    assert received == [(app, "Saved.", "info")]
+
+
+def test_vary_names_cookie_once_alongside_the_views_own(app: Erlen) -> None:
+    @app.route("/own-vary")
+    def own_vary() -> Any:
+        session["x"] = 1
+        return "", {"Vary": "Accept-Encoding"}
+
+    @app.route("/cookie-vary")
+    def cookie_vary() -> Any:
+        session["x"] = 1
+        return "", {"Vary": "Cookie"}
+
+    client = app.test_client()
+    assert client.get("/own-vary").headers.get_all("Vary") == ["Accept-Encoding, Cookie"]
+    assert client.get("/cookie-vary").headers.get_all("Vary") == ["Cookie"]
+
+
+def test_a_tag_registered_on_the_apps_serializer_stores_a_new_type(app: Erlen) -> None:
+    from fractions import Fraction
+
+    from erlen.jsontag import JSONTag
+
+    class TagFraction(JSONTag):
+        __slots__ = ()
+        key = " fr"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, Fraction)
+
+        def to_json(self, value: Any) -> Any:
+            return [value.numerator, value.denominator]
+
+        def to_python(self, value: Any) -> Any:
+            return Fraction(*value)
+
+    app.session_interface.serializer.register(TagFraction)  # type: ignore[attr-defined]
+
+    @app.route("/set")
+    def set_ratio() -> str:
+        session["ratio"] = Fraction(1, 3)
+        return ""
+
+    @app.route("/get")
+    def get_ratio() -> str:
+        return repr(session["ratio"])
+
+    client = app.test_client()
+    client.get("/set")
+    assert client.get("/get").text == "Fraction(1, 3)"
+    other = Erlen("other").session_interface.serializer  # type: ignore[attr-defined]
+    assert " fr" not in other.tags
+
+
+def test_storing_an_unserialisable_value_says_what_the_session_holds(app: Erlen) -> None:
+    app.testing = True
+
+    @app.route("/")
+    def index() -> str:
+        session["thing"] = object()
+        return ""
+
+    with pytest.raises(TypeError, match="register a JSONTag"):
+        app.test_client().get("/")

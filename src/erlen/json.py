@@ -16,7 +16,7 @@ from json.encoder import (  # type: ignore[attr-defined]  # the C speedups, as j
     encode_basestring,
     encode_basestring_ascii,
 )
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .context import _lookup_context, get_context
 
@@ -51,40 +51,85 @@ def _default(value: Any) -> Any:
 
 
 class JSONProvider:
-    """The interface ``app.json`` offers: ``dumps``, ``loads`` and ``response``."""
+    """The interface ``app.json`` offers; a provider of your own implements ``dumps`` and ``loads``.
+
+    ``dump``, ``load`` and ``response`` are built on those two, so a subclass wrapping another
+    library (orjson, msgspec) needs nothing more. Set ``app.json`` to an instance, or
+    ``Erlen.json_provider_class`` to the class.
+    """
+
+    #: The ``Content-Type`` of :meth:`response`; ``application/vnd.api+json``, say, for JSON:API.
+    mimetype = "application/json"
 
     def __init__(self, app: Erlen) -> None:
         self._app = app
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """``obj`` as JSON text; ``kwargs`` are the implementation's own options."""
         raise NotImplementedError
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """The value of the JSON text (or UTF-8 bytes) ``s``."""
         raise NotImplementedError
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
-        """A JSON response from one value, several (a list) or keyword arguments (a dict)."""
+    def dump(self, obj: Any, fp: IO[str], **kwargs: Any) -> None:
+        """Write ``obj`` as JSON to the text file ``fp``."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def load(self, fp: IO[Any], **kwargs: Any) -> Any:
+        """Read JSON from the file ``fp``, text or UTF-8 bytes."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """What ``jsonify(*args, **kwargs)`` serialises: None, the one value, a list, or a dict.
+
+        Flask's name, kept because providers written for Flask call it from ``response``.
+        """
         if args and kwargs:
-            raise TypeError("jsonify() takes either positional or keyword arguments, not both")
-        obj: Any = kwargs if not args else args[0] if len(args) == 1 else list(args)
+            raise TypeError(
+                "jsonify() takes either args or kwargs, not both: jsonify(value), "
+                "jsonify(a, b) for a list, or jsonify(key=value) for an object."
+            )
+        if not args:
+            return kwargs or None
+        return args[0] if len(args) == 1 else list(args)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response from no value (``null``), one, several (a list) or keywords (a dict)."""
+        obj = self._prepare_response_obj(args, kwargs)
         return self._app.response_class(f"{self.dumps(obj)}\n", mimetype=self.mimetype)
 
-    mimetype = "application/json"
+
+_EncoderKey = tuple[bool, bool, bool, Callable[[Any], Any]]
 
 
 class DefaultJSONProvider(JSONProvider):
-    """The standard library's ``json`` with Flask's defaults; settings are instance attributes."""
+    """The standard library's ``json`` with Flask's defaults; settings are instance attributes.
 
+    Change them on ``app.json`` at any time (``app.json.sort_keys = False``) or in a subclass.
+    ``dumps`` keyword arguments go to :func:`json.dumps` and win over the settings.
+    """
+
+    #: Escape non-ASCII characters as ``\\uXXXX``; turn off for shorter UTF-8 output.
     ensure_ascii = True
+    #: Sort object keys, for stable output (cache keys, ETags); then keys must all be strings.
     sort_keys = True
+    #: Responses without spaces or newlines when True, indented when False; None means compact
+    #: unless the app is in debug mode.
     compact: bool | None = None
-    #: Turns values JSON lacks into ones it has; override it in a subclass (as in Flask).
-    default = staticmethod(_default)
+    #: Turns values JSON lacks into ones it has (or raises ``TypeError``); replace it on the
+    #: instance or override it in a subclass, as in Flask.
+    default: Callable[[Any], Any] = staticmethod(_default)
 
     def __init__(self, app: Erlen) -> None:
         super().__init__(app)
-        self._encoders: dict[tuple[bool, bool, bool], _json.JSONEncoder] = {}
-        self._fast_encoders: dict[tuple[bool, bool, bool], Callable[[Any, int], Any]] = {}
+        self._encoders: dict[_EncoderKey, _json.JSONEncoder] = {}
+        self._fast_encoders: dict[_EncoderKey, Callable[[Any, int], Any]] = {}
+
+    def _encoder_key(self) -> _EncoderKey:
+        """The settings an encoder is built from; a change to any of them builds a new one."""
+        compact = self.compact if self.compact is not None else not self._app.debug
+        return (self.ensure_ascii, self.sort_keys, compact, self.default)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", self.default)
@@ -101,14 +146,14 @@ class DefaultJSONProvider(JSONProvider):
         PERF: ``json.dumps`` with any non-default option builds a new encoder on every call;
         reusing one saves about a microsecond per JSON response.
         """
-        compact = self.compact if self.compact is not None else not self._app.debug
-        key = (self.ensure_ascii, self.sort_keys, compact)
+        key = self._encoder_key()
         encoder = self._encoders.get(key)
         if encoder is None:
+            ensure_ascii, sort_keys, compact, default = key
             encoder = _json.JSONEncoder(
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
+                default=default,
+                ensure_ascii=ensure_ascii,
+                sort_keys=sort_keys,
                 separators=(",", ":") if compact else None,
                 indent=None if compact else 2,
             )
@@ -124,8 +169,9 @@ class DefaultJSONProvider(JSONProvider):
         RecursionError, and is then encoded again by the checking encoder, which reports it
         as ``ValueError: Circular reference detected``.
         """
+        # PERF: _encoder_key inlined; the call alone was 4% of a small response.
         compact = self.compact if self.compact is not None else not self._app.debug
-        key = (self.ensure_ascii, self.sort_keys, compact)
+        key = (self.ensure_ascii, self.sort_keys, compact, self.default)
         fast = self._fast_encoders.get(key)
         if fast is None:
             encoder = self._encoder()
@@ -148,10 +194,17 @@ class DefaultJSONProvider(JSONProvider):
             return self._encoder().encode(obj)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        if args and kwargs:
-            raise TypeError("jsonify() takes either positional or keyword arguments, not both")
-        obj: Any = kwargs if not args else args[0] if len(args) == 1 else list(args)
-        return self._app.response_class(self._encode(obj) + "\n", mimetype=self.mimetype)
+        """A JSON response, indented in debug mode unless :attr:`compact` says otherwise."""
+        # PERF: the common jsonify(value) skips a call.
+        obj = args[0] if len(args) == 1 and not kwargs else self._prepare_response_obj(args, kwargs)
+        if type(self).dumps is not DefaultJSONProvider.dumps:
+            # A subclass that writes JSON its own way gets Flask's call to its dumps.
+            compact = self.compact if self.compact is not None else not self._app.debug
+            layout: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
+            body = self.dumps(obj, **layout)
+        else:
+            body = self._encode(obj)
+        return self._app.response_class(body + "\n", mimetype=self.mimetype)
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:
@@ -176,11 +229,19 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     return _lookup_context("jsonify").app.json.response(*args, **kwargs)
 
 
-def dump(obj: Any, fp: Any, **kwargs: Any) -> None:
+def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
     """Write ``obj`` as JSON to the text file ``fp``, through the app's provider if there is one."""
-    fp.write(dumps(obj, **kwargs))
+    ctx = get_context()
+    if ctx is not None:
+        ctx.app.json.dump(obj, fp, **kwargs)
+        return
+    kwargs.setdefault("default", _default)
+    _json.dump(obj, fp, **kwargs)
 
 
-def load(fp: Any, **kwargs: Any) -> Any:
-    """Read JSON from the file ``fp`` (text or binary), through the app's provider if any."""
-    return loads(fp.read(), **kwargs)
+def load(fp: IO[Any], **kwargs: Any) -> Any:
+    """Read JSON from the file ``fp`` (text or UTF-8 bytes), through the app's provider if any."""
+    ctx = get_context()
+    if ctx is not None:
+        return ctx.app.json.load(fp, **kwargs)
+    return _json.load(fp, **kwargs)

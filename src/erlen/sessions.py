@@ -13,16 +13,17 @@ code.
 from __future__ import annotations
 
 import hashlib
-import json
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .context import _lookup_request_context
+from .signalgate import gate
 
 if TYPE_CHECKING:
     from .app import Erlen
+    from .jsontag import TaggedJSONSerializer
     from .request import Request
     from .response import Response
 
@@ -163,11 +164,35 @@ class SessionInterface:
         raise NotImplementedError
 
 
-class SecureCookieSessionInterface(SessionInterface):
-    """Sessions as JSON in a cookie signed with HMAC-SHA1 through itsdangerous (Flask's format)."""
+def _sha1(data: bytes = b"") -> Any:
+    """SHA-1, looked up when a cookie is signed: a FIPS build without it fails only then."""
+    return hashlib.sha1(data)
 
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions as tagged JSON in a cookie signed through itsdangerous (Flask's format).
+
+    The payload is written by :attr:`serializer` (:mod:`erlen.jsontag`), so tuples, bytes,
+    Markup, UUIDs and datetimes come back as they went in, and a cookie written by Flask reads
+    here. Override ``salt``, ``digest_method`` or ``key_derivation`` in a subclass to sign
+    differently (old cookies then stop verifying).
+    """
+
+    #: Mixed into the key so a session signature cannot be replayed as another itsdangerous token.
     salt = "cookie-session"
+    #: The signature's hash; HMAC-SHA1 as in Flask, so cookies carry over between the two.
+    digest_method = staticmethod(_sha1)
+    #: How itsdangerous turns the secret key and salt into the signing key.
+    key_derivation = "hmac"
     session_class = SecureCookieSession
+
+    @cached_property
+    def serializer(self) -> TaggedJSONSerializer:
+        """The payload's serializer; ``register`` a :class:`~erlen.jsontag.JSONTag` on it to
+        store another type. One per interface (so per app), not one shared by every app."""
+        from .jsontag import TaggedJSONSerializer
+
+        return TaggedJSONSerializer()
 
     def get_signing_serializer(self, app: Erlen) -> Any:
         """The itsdangerous serializer for the app's keys, or None when no key is set."""
@@ -180,8 +205,11 @@ class SecureCookieSessionInterface(SessionInterface):
         return URLSafeTimedSerializer(
             keys,
             salt=self.salt,
-            serializer=_CompactJSON,
-            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
         )
 
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
@@ -215,102 +243,51 @@ class SecureCookieSessionInterface(SessionInterface):
         httponly = self.get_cookie_httponly(app)
         partitioned = self.get_cookie_partitioned(app)
         if session.accessed:
-            response.headers.add("Vary", "Cookie")
+            _vary_on_cookie(response)
         if not session:
             if session.modified and not session.new:
                 response.delete_cookie(
                     name, path=path, domain=domain, secure=secure, httponly=httponly,
                     samesite=samesite, partitioned=partitioned,
                 )  # fmt: skip
+                _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
             return
         expires = self.get_expiration_time(app, session)
-        value = self.get_signing_serializer(app).dumps(dict(session))
+        try:
+            value = self.get_signing_serializer(app).dumps(dict(session))
+        except TypeError as error:
+            raise TypeError(
+                f"{error}. The session is stored in its cookie as tagged JSON: keep JSON types, "
+                "tuples, bytes, Markup, UUIDs and datetimes in it, or register a JSONTag for "
+                "this type on app.session_interface.serializer."
+            ) from error
         response.set_cookie(
             name, value, expires=expires, httponly=httponly, domain=domain, path=path,
             secure=secure, samesite=samesite, partitioned=partitioned,
         )  # fmt: skip
+        _vary_on_cookie(response)
 
 
-class _CompactJSON:
-    """The serializer itsdangerous calls: compact, tagged JSON with sorted keys.
+def _vary_on_cookie(response: Response) -> None:
+    """Make the response's one ``Vary`` header name ``Cookie``, merged with what it names.
 
-    Values JSON cannot hold are wrapped in a one-key object naming their type, in the format
-    Flask's session cookies use, so tuples, bytes, Markup, UUIDs and datetimes come back as
-    they went in (and a session written by Flask reads here, flashed messages included).
+    A cache must not hand one visitor's session-dependent page to another. Merging (rather than
+    adding a second ``Vary``) keeps ``Vary: Accept-Encoding, Cookie`` on one line and names
+    ``Cookie`` once however often a response passes through here.
     """
-
-    @staticmethod
-    def loads(value: str | bytes) -> Any:
-        return json.loads(value, object_hook=_untag)
-
-    @staticmethod
-    def dumps(value: Any) -> str:
-        return json.dumps(_tag(value), separators=(",", ":"), sort_keys=True)
-
-
-def _tag(value: Any) -> Any:
-    """``value`` with every non-JSON type wrapped as ``{" t": ...}``, ``{" b": ...}``..."""
-    if isinstance(value, dict):
-        tagged = {key: _tag(item) for key, item in value.items()}
-        if len(value) == 1:
-            (key,) = value
-            if isinstance(key, str) and key in _TAGS:
-                # A plain dict whose only key looks like a tag is escaped, not mistaken for one.
-                return {" di": {f"{key}__": tagged[key]}}
-        return tagged
-    if isinstance(value, tuple):
-        return {" t": [_tag(item) for item in value]}
-    if isinstance(value, list):
-        return [_tag(item) for item in value]
-    if isinstance(value, bytes):
-        import base64
-
-        return {" b": base64.b64encode(value).decode("ascii")}
-    if hasattr(value, "__html__"):
-        return {" m": str(value.__html__())}
-    if isinstance(value, uuid.UUID):
-        return {" u": value.hex}
-    if isinstance(value, datetime):
-        from .http import http_date
-
-        return {" d": http_date(value)}
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    raise TypeError(
-        f"A session value of type {type(value).__name__} cannot be stored in the cookie; "
-        "store JSON types, tuples, bytes, Markup, UUIDs or datetimes."
-    )
-
-
-_TAGS = (" t", " b", " m", " u", " d", " di")
-
-
-def _untag(value: dict[str, Any]) -> Any:
-    if len(value) != 1:
-        return value
-    ((key, item),) = value.items()
-    if key == " t":
-        return tuple(item)
-    if key == " b":
-        import base64
-
-        return base64.b64decode(item)
-    if key == " m":
-        from markupsafe import Markup
-
-        return Markup(item)
-    if key == " u":
-        return uuid.UUID(item)
-    if key == " d":
-        from .http import parse_date
-
-        return parse_date(item)
-    if key == " di":
-        ((inner_key, inner_value),) = item.items()
-        return {inner_key[:-2]: inner_value}
-    return value
+    headers = response.headers
+    existing = headers.get_all("Vary")
+    if not existing:
+        headers.set("Vary", "Cookie")
+        return
+    names = [name.strip() for value in existing for name in value.split(",") if name.strip()]
+    if not any(name == "*" or name.lower() == "cookie" for name in names):
+        names.append("Cookie")
+    elif len(existing) == 1:
+        return
+    headers.set("Vary", ", ".join(names))
 
 
 # -- flashing ----------------------------------------------------------------------------------
@@ -323,6 +300,10 @@ def flash(message: str, category: str = "message") -> None:
     flashes = list(session.get("_flashes", []))
     flashes.append((category, message))
     session["_flashes"] = flashes
+    if gate.open:  # PERF: signals cost nothing until a receiver connects (signalgate.py)
+        from .signals import message_flashed, send
+
+        send(message_flashed, ctx.app, message=message, category=category)
 
 
 def get_flashed_messages(
