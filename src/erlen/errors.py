@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import sys
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -54,6 +55,10 @@ __all__ = [
     "BuildError",
     "abort",
     "default_exceptions",
+    "is_werkzeug_http_error",
+    "is_werkzeug_http_error_class",
+    "erlen_class_for",
+    "handler_lookup_classes",
 ]
 
 
@@ -416,3 +421,57 @@ def abort(status: int | Response, description: str | None = None, **kwargs: Any)
             f"no exception for status {status}; use one of {sorted(default_exceptions)}"
         )
     raise cls(description=description, **kwargs)
+
+
+# -- Werkzeug's HTTP errors ----------------------------------------------------------------------
+# Flask code raises ``werkzeug.exceptions`` classes (``raise NotFound()``, an extension's
+# ``CSRFError(BadRequest)``) and registers handlers for them. Erlen answers those as the HTTP
+# errors they are, and matches them to handlers as if they were its own class of the same status.
+# Werkzeug is never imported here: if no code imported it, no such error can exist.
+
+
+def _werkzeug_base() -> type[Exception] | None:
+    module = sys.modules.get("werkzeug.exceptions")
+    return getattr(module, "HTTPException", None) if module is not None else None
+
+
+def is_werkzeug_http_error(value: object) -> bool:
+    """Whether ``value`` is a ``werkzeug.exceptions.HTTPException`` (with a status code)."""
+    return (
+        isinstance(value, BaseException)
+        and is_werkzeug_http_error_class(type(value))
+        and isinstance(getattr(value, "code", None), int)
+    )
+
+
+def is_werkzeug_http_error_class(exc_class: type[BaseException]) -> bool:
+    base = _werkzeug_base()
+    return base is not None and issubclass(exc_class, base)
+
+
+def erlen_class_for(exc_class: type[BaseException]) -> type[BaseException]:
+    """Erlen's own class for one of Werkzeug's built-in HTTP error classes, else ``exc_class``.
+
+    A handler registered for ``werkzeug.exceptions.NotFound`` then also handles Erlen's 404s.
+    """
+    base = _werkzeug_base()
+    if base is None or exc_class.__module__ != "werkzeug.exceptions":
+        return exc_class
+    if exc_class is base:
+        return HTTPException
+    code = getattr(exc_class, "code", None)
+    if isinstance(code, int) and issubclass(exc_class, base):
+        return default_exceptions.get(code, exc_class)
+    return exc_class
+
+
+def handler_lookup_classes(exc: BaseException) -> tuple[type[BaseException], ...]:
+    """The classes whose handlers may answer ``exc``, most specific first.
+
+    Its own class hierarchy; for a Werkzeug HTTP error, then Erlen's class of the same status.
+    """
+    mro = type(exc).__mro__
+    if isinstance(exc, HTTPException) or not is_werkzeug_http_error(exc):
+        return mro
+    own = default_exceptions.get(exc.code)  # type: ignore[attr-defined]
+    return (*mro, *(own.__mro__ if own is not None else HTTPException.__mro__))

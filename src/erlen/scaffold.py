@@ -9,17 +9,112 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from .errors import HTTPException, default_exceptions
+from .errors import (
+    HTTPException,
+    default_exceptions,
+    erlen_class_for,
+    is_werkzeug_http_error_class,
+)
 
-__all__ = ["Scaffold", "get_root_path", "ErrorHandler", "HookScope"]
+__all__ = ["Scaffold", "get_root_path", "ErrorHandler", "HookScope", "HookList", "HookRegistry"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorHandler = Callable[[Any], Any]
 #: Hooks are stored per scope: None is the app itself, a string is a blueprint's name.
 HookScope = str | None
+
+
+class HookList(list[Any]):
+    """A list of hook functions that tells its owner when it changes.
+
+    Flask extensions register hooks by editing the registries in place
+    (``app.before_request_funcs.setdefault(None, []).append(func)``); the app caches which hooks
+    apply to each endpoint, so every change, however it is made, must reach it.
+    """
+
+    __slots__ = ("_on_change",)
+
+    def __init__(self, on_change: Callable[[], None], items: Iterable[Any] = ()) -> None:
+        super().__init__(items)
+        self._on_change = on_change
+
+    def __reduce__(self) -> Any:  # copies and pickles are plain lists
+        return (list, (list(self),))
+
+
+def _notifying(name: str) -> Callable[..., Any]:
+    method = getattr(list, name)
+
+    def changed(self: HookList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self._on_change()
+        return result
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+              "__setitem__", "__delitem__", "__iadd__", "__imul__"):  # fmt: skip
+    setattr(HookList, _name, _notifying(_name))
+
+
+class HookRegistry(dict[HookScope, HookList]):
+    """Hooks of one kind by scope (None for the app, a blueprint's name), live for extensions.
+
+    Missing scopes read as empty lists, as with Flask's ``defaultdict(list)``; lists stored in
+    it, however they get there, become :class:`HookList` s reporting to the owner.
+    """
+
+    __slots__ = ("_on_change",)
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_change = on_change
+
+    def __missing__(self, scope: HookScope) -> HookList:
+        hooks = HookList(self._on_change)
+        dict.__setitem__(self, scope, hooks)
+        return hooks
+
+    def __setitem__(self, scope: HookScope, hooks: Iterable[Any]) -> None:
+        if not isinstance(hooks, HookList) or hooks._on_change != self._on_change:
+            hooks = HookList(self._on_change, hooks)
+        dict.__setitem__(self, scope, hooks)
+        self._on_change()
+
+    def __delitem__(self, scope: HookScope) -> None:
+        dict.__delitem__(self, scope)
+        self._on_change()
+
+    def setdefault(self, scope: HookScope, default: Iterable[Any] | None = None) -> HookList:
+        if scope not in self:
+            self[scope] = default if default is not None else ()
+        return self[scope]
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for scope, hooks in dict(*args, **kwargs).items():
+            self[scope] = hooks
+
+    def pop(self, scope: HookScope, *default: Any) -> Any:
+        result = dict.pop(self, scope, *default)
+        self._on_change()
+        return result
+
+    def popitem(self) -> tuple[HookScope, HookList]:
+        result = dict.popitem(self)
+        self._on_change()
+        return result
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self._on_change()
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))
 
 
 def get_root_path(import_name: str) -> str:
@@ -58,21 +153,15 @@ class Scaffold:
         self._static_url_path = static_url_path
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None
         self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.before_request_funcs: dict[HookScope, list[Callable[[], Any]]] = defaultdict(list)
-        self.after_request_funcs: dict[HookScope, list[Callable[[Any], Any]]] = defaultdict(list)
-        self.teardown_request_funcs: dict[
-            HookScope, list[Callable[[BaseException | None], Any]]
-        ] = defaultdict(list)
-        self.before_websocket_funcs: dict[HookScope, list[Callable[[], Any]]] = defaultdict(list)
-        self.url_value_preprocessors: dict[
-            HookScope, list[Callable[[str | None, dict[str, Any] | None], None]]
-        ] = defaultdict(list)
-        self.url_default_functions: dict[HookScope, list[Callable[[str, dict[str, Any]], None]]] = (
-            defaultdict(list)
-        )
-        self.template_context_processors: dict[HookScope, list[Callable[[], dict[str, Any]]]] = (
-            defaultdict(list)
-        )
+        changed = self._changed
+        # Live registries, as Flask's: extensions read and edit them in place.
+        self.before_request_funcs: HookRegistry = HookRegistry(changed)
+        self.after_request_funcs: HookRegistry = HookRegistry(changed)
+        self.teardown_request_funcs: HookRegistry = HookRegistry(changed)
+        self.before_websocket_funcs: HookRegistry = HookRegistry(changed)
+        self.url_value_preprocessors: HookRegistry = HookRegistry(changed)
+        self.url_default_functions: HookRegistry = HookRegistry(changed)
+        self.template_context_processors: HookRegistry = HookRegistry(changed)
         #: scope -> status code (None for exception classes) -> exception class -> handler
         self.error_handler_spec: dict[
             HookScope, dict[int | None, dict[type[BaseException], ErrorHandler]]
@@ -265,7 +354,7 @@ class Scaffold:
                     "handler for an exception class instead."
                 ) from None
         elif isinstance(code_or_exception, type) and issubclass(code_or_exception, BaseException):
-            exc_class = code_or_exception
+            exc_class = erlen_class_for(code_or_exception)
         else:
             raise TypeError(
                 f"{code_or_exception!r} is neither an exception class nor an HTTP status code."
@@ -273,4 +362,7 @@ class Scaffold:
         # The base class handles every HTTP error, as in Flask, so it is not keyed by a code.
         if issubclass(exc_class, HTTPException) and exc_class is not HTTPException:
             return exc_class, exc_class.code
+        code = getattr(exc_class, "code", None)  # an extension's Werkzeug HTTP error class
+        if isinstance(code, int) and is_werkzeug_http_error_class(exc_class):
+            return exc_class, code
         return exc_class, None

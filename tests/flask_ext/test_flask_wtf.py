@@ -11,14 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+
 #: flask_wtf/csrf.py:343: ``raise CSRFError(reason)``, a werkzeug.exceptions.BadRequest.
-WERKZEUG_HTTP_ERROR = pytest.mark.xfail(
-    reason="app.py/errors.py: a werkzeug.exceptions.HTTPException raised in a before_request "
-    "hook (flask_wtf's CSRFError) is answered 500, not as the 400 it is",
-    strict=True,
-)
-
-
 class NameForm(FlaskForm):
     name = StringField("name", validators=[DataRequired()])
 
@@ -80,7 +74,6 @@ def protected(app: flask.Flask) -> flask.Flask:
     return app
 
 
-@WERKZEUG_HTTP_ERROR
 def test_csrf_protect_answers_400_to_a_post_without_a_token(protected: flask.Flask) -> None:
     response = protected.test_client().post("/api", data={"x": "1"})
     assert response.status_code == 400
@@ -95,7 +88,6 @@ def test_csrf_protect_accepts_the_token_in_a_header(protected: flask.Flask) -> N
     assert response.text == "accepted"
 
 
-@WERKZEUG_HTTP_ERROR
 def test_csrf_protect_refuses_a_forged_token(protected: flask.Flask) -> None:
     client = protected.test_client()
     client.get("/form")
@@ -104,7 +96,6 @@ def test_csrf_protect_refuses_a_forged_token(protected: flask.Flask) -> None:
     assert "The CSRF token is invalid." in response.text
 
 
-@WERKZEUG_HTTP_ERROR
 def test_csrf_protect_checks_the_referrer_over_https(protected: flask.Flask) -> None:
     client = protected.test_client()
     base = "https://localhost/"

@@ -137,12 +137,6 @@ def test_flask_talisman_adds_security_headers_and_redirects_to_https(app: flask.
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
 
 
-@pytest.mark.xfail(
-    reason="context.py: Context's __slots__ refuse extension attributes; flask_limiter "
-    "_extension.py:510 sets request_ctx._limiter_request_context (AttributeError: 'Context' "
-    "object has no attribute '_limiter_request_context')",
-    strict=True,
-)
 def test_flask_limiter_answers_429_past_the_limit(app: flask.Flask) -> None:
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
