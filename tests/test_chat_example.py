@@ -310,6 +310,7 @@ def test_erlen_run_picks_uvicorn_for_the_chat_without_asgi_flag() -> None:
 
 # -- in a browser ------------------------------------------------------------------------------
 
+
 def join_in_browser(browser: Any, base_url: str, room: str, name: str) -> Any:
     """A new browser window that joined ``room`` as ``name`` through the index form."""
     context = browser.new_context(base_url=base_url)

@@ -18,6 +18,7 @@ from erlen import (
     session,
 )
 from erlen.sessions import SecureCookieSession, SessionInterface
+from erlen.testing import EnvironBuilder, ErlenCliRunner, TestResponse, build_environ
 
 
 @pytest.fixture
@@ -228,7 +229,7 @@ def test_redirect_is_not_followed_by_default(redirects: Erlen) -> None:
     response = redirects.test_client().get("/go/302")
     assert response.status_code == 302
     assert response.location == "/echo?from=go"
-    assert response.history == []
+    assert response.history == ()  # a tuple, as in Werkzeug
 
 
 @pytest.mark.parametrize("code", [301, 302, 303])
@@ -485,3 +486,228 @@ def test_with_client_blocks_cannot_nest(session_app: Erlen) -> None:
     client = session_app.test_client()
     with client, pytest.raises(RuntimeError, match="cannot be nested"), client:
         pass
+
+
+# -- EnvironBuilder ------------------------------------------------------------------------------
+
+
+def test_builder_defaults_come_from_the_app_config(app: Erlen) -> None:
+    app.config.update(SERVER_NAME="example.com:1234", APPLICATION_ROOT="/foo")
+    builder = EnvironBuilder(app, "/page?x=1")
+    assert builder.base_url == "http://example.com:1234/foo/"
+    assert (builder.path, builder.query_string) == ("/page", "x=1")
+    environ = builder.get_environ()
+    assert environ["SCRIPT_NAME"] == "/foo" and environ["PATH_INFO"] == "/page"
+    assert (environ["SERVER_NAME"], environ["SERVER_PORT"]) == ("example.com", "1234")
+    with app.test_request_context("/", subdomain="api", url_scheme="https") as ctx:
+        assert ctx.request.url == "https://api.example.com:1234/foo/"
+
+
+def test_builder_path_may_be_a_full_url(app: Erlen) -> None:
+    builder = EnvironBuilder(app, "https://example.com/a?b=1")
+    assert (builder.url_scheme, builder.host, builder.script_root) == ("https", "example.com", "")
+    assert (builder.path, builder.query_string) == ("/a", "b=1")
+
+
+def test_builder_refuses_base_url_with_subdomain(app: Erlen) -> None:
+    with pytest.raises(ValueError, match="not both"):
+        EnvironBuilder(app, "/", "http://example.com/", subdomain="api")
+
+
+def test_builder_refuses_two_bodies(app: Erlen) -> None:
+    with pytest.raises(TypeError, match="not both"):
+        EnvironBuilder(app, json={}, data="x")
+
+
+def test_builder_json_uses_the_app_provider(app: Erlen) -> None:
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    builder = EnvironBuilder(app, json="\u20ac")
+    assert builder.input_stream is not None
+    assert builder.input_stream.read().decode() == '"\u20ac"'
+    assert builder.content_type == "application/json"
+
+
+def test_builder_gives_a_fresh_body_per_environ(app: Erlen) -> None:
+    builder = EnvironBuilder(app, "/", method="POST", data={"a": "1"})
+    first, second = builder.get_environ(), builder.get_environ()
+    assert first["wsgi.input"].read() == second["wsgi.input"].read() == b"a=1"
+    assert builder.get_request().form["a"] == "1"
+    builder.close()
+    builder.close()  # closing twice is harmless
+
+
+def test_builder_closes_the_files_it_was_given(app: Erlen) -> None:
+    upload = io.BytesIO(b"data")
+    builder = EnvironBuilder(app, "/", method="POST", data={"f": (upload, "f.txt")})
+    builder.close()
+    assert upload.closed
+
+
+def test_builder_from_environ_describes_the_same_request(app: Erlen) -> None:
+    environ = EnvironBuilder(
+        app, "/a b", "https://example.com/root", query_string="q=1", headers={"X-Token": "t"}
+    ).get_environ()
+    again = EnvironBuilder.from_environ(environ).get_environ()
+    for key in ("PATH_INFO", "SCRIPT_NAME", "QUERY_STRING", "HTTP_HOST", "HTTP_X_TOKEN"):
+        assert again[key] == environ[key]
+    assert again["wsgi.url_scheme"] == "https"
+
+
+def test_build_environ_needs_no_app() -> None:
+    environ = build_environ("/x", headers={"X-A": "1"})
+    assert environ["HTTP_HOST"] == "localhost" and environ["HTTP_X_A"] == "1"
+
+
+# -- open(): positional forms --------------------------------------------------------------------
+
+
+def test_second_positional_argument_is_the_base_url(echo: Erlen) -> None:
+    body = echo.test_client().get("/echo", "http://example.com:8080/app").json
+    assert body["url"] == "http://example.com:8080/app/echo"
+
+
+def test_second_positional_method_name_is_the_method(echo: Erlen) -> None:
+    assert echo.test_client().open("/echo", "POST").json["method"] == "POST"
+
+
+def test_open_takes_a_builder_or_an_environ(echo: Erlen) -> None:
+    @echo.route("/addr")
+    def addr() -> str:
+        return str(request.remote_addr)
+
+    client = echo.test_client()
+    builder = EnvironBuilder(echo, "/addr")
+    assert client.open(builder).text == "127.0.0.1"
+    environ = builder.get_environ()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+    assert client.open(environ).text == "127.0.0.2"  # the client's environ_base applies
+    with pytest.raises(TypeError, match="alone"):
+        client.open(builder, headers={"X": "1"})
+
+
+def test_environ_base_reaches_every_request(echo: Erlen) -> None:
+    client = echo.test_client(HTTP_X_TOKEN="base")
+    assert client.application is echo
+    assert client.get("/echo").json["headers"]["x-token"] == "base"
+    assert client.get("/echo", headers={"X-Token": "own"}).json["headers"]["x-token"] == "own"
+
+
+# -- TestResponse --------------------------------------------------------------------------------
+
+
+def test_response_knows_its_request_and_is_the_app_response_class(echo: Erlen) -> None:
+    class AppResponse(Response):
+        flavour = "app"
+
+    echo.response_class = AppResponse
+    response = echo.test_client().get("/echo?x=1")
+    assert isinstance(response, AppResponse) and isinstance(response, TestResponse)
+    assert response.flavour == "app"
+    assert response.request is not None and response.request.args["x"] == "1"
+
+
+def test_response_allow_and_vary_read_their_headers(app: Erlen) -> None:
+    @app.route("/thing", methods=["GET", "POST"])
+    def thing() -> Response:
+        return Response("ok", headers={"Vary": "Cookie, Accept-Encoding"})
+
+    client = app.test_client()
+    allowed = client.options("/thing").allow
+    assert sorted(allowed) == ["GET", "HEAD", "OPTIONS", "POST"]
+    vary = client.get("/thing").vary
+    assert "cookie" in vary and "accept-encoding" in vary and "accept" not in vary
+
+
+def test_response_json_uses_the_app_provider(app: Erlen) -> None:
+    @app.route("/data")
+    def data() -> dict[str, int]:
+        return {"n": 1}
+
+    parsed: list[str] = []
+
+    class Recording:
+        def loads(self, text: bytes) -> Any:
+            parsed.append("app")
+            return {"parsed": True}
+
+    response = app.test_client().get("/data")
+    response.json_module = Recording()
+    assert response.json == {"parsed": True} and parsed == ["app"]
+
+
+# -- cookies: domains ----------------------------------------------------------------------------
+
+
+def test_host_only_cookie_is_not_sent_to_subdomains(cookie_app: Erlen) -> None:
+    client = cookie_app.test_client()
+    client.set_cookie("host", "1", domain="example.com")
+    client.set_cookie("wide", "2", domain="example.com", origin_only=False)
+    assert client.get("/cookies", "http://example.com/").json == {"host": "1", "wide": "2"}
+    assert client.get("/cookies", "http://api.example.com/").json == {"wide": "2"}
+
+
+def test_set_cookie_with_max_age_zero_removes_it(cookie_app: Erlen) -> None:
+    client = cookie_app.test_client()
+    client.set_cookie("a", "1")
+    client.set_cookie("a", "", max_age=0)
+    assert client.get_cookie("a") is None
+
+
+def test_cookie_without_path_gets_the_request_directory(cookie_app: Erlen) -> None:
+    @cookie_app.route("/admin/set")
+    def admin_set() -> Response:
+        response = Response("set")
+        response.set_cookie("area", "admin", path=None)
+        return response
+
+    client = cookie_app.test_client()
+    client.get("/admin/set")
+    cookie = client.get_cookie("area", path="/admin")
+    assert cookie is not None and cookie.decoded_value == "admin" and cookie.origin_only
+    assert client.get("/cookies").json == {}
+    assert client.get("/admin/cookies").json == {"area": "admin"}
+
+
+# -- redirects to other hosts --------------------------------------------------------------------
+
+
+def test_redirect_to_another_host_is_not_followed(app: Erlen) -> None:
+    @app.route("/away")
+    def away() -> Response:
+        return redirect("http://elsewhere.test/")
+
+    with pytest.raises(RuntimeError, match="within the app only"):
+        app.test_client().get("/away", follow_redirects=True)
+
+
+def test_subdomain_redirect_needs_permission(app: Erlen) -> None:
+    @app.route("/up")
+    def up() -> Response:
+        return redirect("http://api.localhost/landing")
+
+    @app.route("/landing")
+    def landing() -> str:
+        return request.host
+
+    client = app.test_client()
+    with pytest.raises(RuntimeError, match="allow_subdomain_redirects"):
+        client.get("/up", follow_redirects=True)
+    client.allow_subdomain_redirects = True
+    response = client.get("/up", follow_redirects=True)
+    assert response.text == "api.localhost"
+    assert [step.request_path for step in response.history] == ["/up"]
+
+
+# -- the CLI runner ------------------------------------------------------------------------------
+
+
+def test_cli_runner_invokes_the_app_commands(app: Erlen) -> None:
+    import click
+
+    @app.cli.command("hello")
+    def hello() -> None:
+        click.echo("Hello")
+
+    runner = app.test_cli_runner()
+    assert isinstance(runner, ErlenCliRunner)
+    assert runner.invoke(args=["hello"]).output == "Hello\n"

@@ -20,7 +20,7 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .config import DEFAULT_CONFIG, Config
-from .context import Context, Namespace, _cv_context
+from .context import _NO_ERROR, Context, Namespace, _cv_context
 from .context import request as current_request
 from .dispatch_async import AsyncDispatch
 from .errors import (
@@ -29,6 +29,8 @@ from .errors import (
     InternalServerError,
     NotFound,
     RequestRedirect,
+    handler_lookup_classes,
+    is_werkzeug_http_error,
 )
 from .json import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
@@ -53,6 +55,11 @@ __all__ = ["Erlen"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+
+
+def _is_http_error(exc: BaseException) -> bool:
+    """An HTTP error: Erlen's, or Werkzeug's raised by Flask code (see ``errors.py``)."""
+    return isinstance(exc, HTTPException) or is_werkzeug_http_error(exc)
 
 
 class Erlen(AsyncDispatch, Lifespan, Scaffold):
@@ -432,7 +439,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
                 if self._has_teardown:
                     error = error or ctx.unhandled_error
                     if self.teardown_request_funcs:
-                        self.do_teardown_request(ctx, error)
+                        self.do_teardown_request(error)
                     if self.teardown_appcontext_funcs:
                         self.do_teardown_appcontext(error)
             finally:
@@ -514,6 +521,24 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
         return run_coroutine(coroutine)
 
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` as a plain function: an ``async def`` one is wrapped by :meth:`async_to_sync`.
+
+        Flask's hook for extensions and signals that call user functions from sync code.
+        """
+        from .concurrency import is_async_callable
+
+        return self.async_to_sync(func) if is_async_callable(func) else func
+
+    def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
+        """A sync function that runs the coroutine function ``func`` with :meth:`run_async`."""
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return self.run_async(func(*args, **kwargs))
+
+        return run
+
     def _is_async_view(self, view: Callable[..., Any]) -> bool:
         """Whether a view is ``async def``; PERF: decided once per view function."""
         flag = self._async_views.get(view)
@@ -526,7 +551,13 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def _maybe_await(self, value: Any) -> Any:
         return self.run_async(value) if type(value) is CoroutineType else value
 
-    def make_default_options_response(self, methods: Iterable[str]) -> Response:
+    def make_default_options_response(self, methods: Iterable[str] | None = None) -> Response:
+        """The automatic answer to OPTIONS: an empty 200 whose ``Allow`` lists the methods.
+
+        Without ``methods``, those the current request's path accepts (as Flask does).
+        """
+        if methods is None:
+            methods = self.url_map.allowed_methods(current_request.path)
         response = self.response_class()
         allowed = set(methods) | {"OPTIONS"}
         response.headers["Allow"] = ", ".join(sorted(allowed))
@@ -591,16 +622,26 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         if not interface.is_null_session(session):
             interface.save_session(self, session, response)
 
-    def do_teardown_request(self, ctx: Context, error: BaseException | None = None) -> None:
-        """Run teardown hooks, innermost scope first, the last registered first."""
-        request = ctx.request
+    def do_teardown_request(self, exc: BaseException | None = _NO_ERROR) -> None:
+        """Run the current request's teardown functions, innermost scope and last first.
+
+        ``exc`` is the error the request ended with; without one, the error being handled (if
+        any) is used, as in Flask.
+        """
+        if exc is _NO_ERROR:
+            exc = sys.exc_info()[1]
+        ctx = _cv_context.get()
+        request = ctx.request if ctx is not None else None
         endpoint = request.endpoint if request is not None else None
         for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
-            self._maybe_await(func(error))
+            self._maybe_await(func(exc))
 
-    def do_teardown_appcontext(self, error: BaseException | None = None) -> None:
+    def do_teardown_appcontext(self, exc: BaseException | None = _NO_ERROR) -> None:
+        """Run the app context's teardown functions, the last registered first."""
+        if exc is _NO_ERROR:
+            exc = sys.exc_info()[1]
         for func in reversed(self.teardown_appcontext_funcs):
-            self._maybe_await(func(error))
+            self._maybe_await(func(exc))
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -618,7 +659,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         spec = self.error_handler_spec
         if not spec:
             return None
-        code = exc.code if isinstance(exc, HTTPException) else None
+        code = getattr(exc, "code", None) if _is_http_error(exc) else None
         # As in Flask: a handler for the status code beats a handler for an exception class,
         # and within each, the innermost blueprint beats its parents and the app.
         for key in (code, None) if code is not None else (None,):
@@ -627,7 +668,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
                 handlers = handler_map.get(key) if handler_map else None
                 if not handlers:
                     continue
-                for cls in type(exc).__mro__:
+                for cls in handler_lookup_classes(exc):
                     handler = handlers.get(cls)
                     if handler is not None:
                         return handler
@@ -641,6 +682,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         return self._maybe_await(self._http_exception_outcome(exc))
 
     def _http_exception_outcome(self, exc: HTTPException) -> Any:
+        if not isinstance(exc, HTTPException):  # Werkzeug's, raised by Flask code
+            return self._werkzeug_error_outcome(exc)
         if isinstance(exc, RequestRedirect):
             return exc.get_response()
         if exc.response is not None:  # abort(response): answered as given, as in Flask
@@ -652,6 +695,19 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         if handler is None:
             return self._error_response(exc, self._wants_json(request))
         return handler(exc)
+
+    def _werkzeug_error_outcome(self, exc: Any) -> Any:
+        ctx = _cv_context.get()
+        request = ctx.request if ctx is not None else None
+        handler = self._find_error_handler(exc, request.blueprints if request is not None else [])
+        if handler is not None:
+            return handler(exc)
+        answer = exc.get_response()  # its own body and headers (Allow, WWW-Authenticate...)
+        if isinstance(answer, Response):  # one given to the error, an app's response
+            return answer
+        return self.response_class(
+            answer.get_data(), answer.status_code, list(answer.headers.items())
+        )
 
     def _error_response(self, exc: HTTPException, as_json: bool) -> Response:
         """The error object for ``exc``, built with the app's response class."""
@@ -665,8 +721,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         return self._maybe_await(self._user_exception_outcome(exc))
 
     def _user_exception_outcome(self, exc: Exception) -> Any:
-        if isinstance(exc, HTTPException) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
-            return self._http_exception_outcome(exc)
+        if _is_http_error(exc) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
+            return self._http_exception_outcome(exc)  # type: ignore[arg-type]
         ctx = _cv_context.get()
         request = ctx.request if ctx is not None else None
         if isinstance(exc, KeyError) and isinstance(exc, BadRequest):

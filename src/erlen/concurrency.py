@@ -140,5 +140,3 @@ def iterate_async(iterable: AsyncIterable[T]) -> Iterator[T]:
 
 async def _anext(iterator: Any) -> Any:
     return await iterator.__anext__()
-
-

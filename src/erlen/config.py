@@ -12,9 +12,11 @@ import os
 import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar, overload
 
-__all__ = ["Config", "DEFAULT_CONFIG"]
+T = TypeVar("T")
+
+__all__ = ["Config", "ConfigAttribute", "DEFAULT_CONFIG"]
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DEBUG": False,
@@ -41,6 +43,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "USE_X_SENDFILE": False,
     "TRAP_HTTP_EXCEPTIONS": False,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "MAX_COOKIE_SIZE": 4093,
     "TEMPLATES_AUTO_RELOAD": None,
     "EXPLAIN_TEMPLATE_LOADING": False,
     "TRUSTED_HOSTS": None,
@@ -48,6 +52,34 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Worker threads for sync views under ASGI (the app's thread pool).
     "ASGI_THREADS": 40,
 }
+
+
+class ConfigAttribute(Generic[T]):
+    """An attribute of the app that reads and writes one config key (``app.debug`` style).
+
+    ``get_converter`` turns the stored value into the attribute's type on read.
+    """
+
+    def __init__(self, name: str, get_converter: Callable[[Any], T] | None = None) -> None:
+        self.__name__ = name
+        self.get_converter = get_converter
+
+    @overload
+    def __get__(self, obj: None, owner: None) -> ConfigAttribute[T]: ...
+
+    @overload
+    def __get__(self, obj: Any, owner: Any) -> T: ...
+
+    def __get__(self, obj: Any, owner: Any = None) -> T | ConfigAttribute[T]:
+        if obj is None:
+            return self
+        value = obj.config[self.__name__]
+        if self.get_converter is not None:
+            value = self.get_converter(value)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.config[self.__name__] = value
 
 
 class Config(dict[str, Any]):

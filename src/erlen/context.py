@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from .signalgate import gate
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -41,6 +44,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+#: ``pop()`` called without an error: the one being handled, if any, is used (as in Flask).
+_NO_ERROR: Any = object()
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -86,6 +91,9 @@ class Context:
         "_tokens",
         "unhandled_error",
         "owns_request",
+        "torn_down",
+        # Extensions keep their own per-request state on the context, as on Flask's.
+        "__dict__",
     )
 
     def __init__(self, app: Erlen, request: Request | None = None) -> None:
@@ -100,6 +108,8 @@ class Context:
         #: False for an app context pushed inside a request: it shows the request but must
         #: not end it.
         self.owns_request = True
+        #: Set once the teardown functions ran for this context, so they never run twice.
+        self.torn_down = False
 
     @property
     def g(self) -> Namespace:
@@ -123,14 +133,58 @@ class Context:
         return self._session
 
     def push(self) -> None:
+        """Make this context current (Flask's ``ctx.push()``); it may be pushed again, nested.
+
+        A request it carries is matched to its route now, as Flask's request context does, so
+        ``request.endpoint`` and ``url_rule`` work inside ``test_request_context()``.
+        """
         if self._tokens is None:
             self._tokens = []
         self._tokens.append(_cv_context.set(self))
+        request = self.request
+        if request is not None and request.url_rule is None and request.routing_exception is None:
+            self.match_request()
+        if gate.open:
+            from .signals import appcontext_pushed, send
 
-    def pop(self) -> None:
+            send(appcontext_pushed, self.app)
+
+    def match_request(self) -> None:
+        """Set the request's rule and URL values, or its routing error; a hook for subclasses."""
+        if self.request is not None:
+            self.app._match_request(self.request)
+
+    def pop(self, exc: BaseException | None = _NO_ERROR) -> None:
+        """End what :meth:`push` began: the last pop runs the teardown functions, as in Flask.
+
+        ``exc`` is the error the context ends with (the one being handled if not given). A
+        context whose request the dispatch already tore down (one the test client keeps after
+        ``with client:``) is only unbound.
+        """
         if not self._tokens:
             raise RuntimeError("This context was not pushed.")
-        _cv_context.reset(self._tokens.pop())
+        last = len(self._tokens) == 1
+        try:
+            if last and not self.torn_down:
+                self.torn_down = True
+                if exc is _NO_ERROR:
+                    exc = sys.exc_info()[1]
+                request = self.request
+                try:
+                    if request is not None and self.owns_request:
+                        self.app.do_teardown_request(exc)
+                        request.close()
+                finally:
+                    self.app.do_teardown_appcontext(exc)
+        finally:
+            current = _cv_context.get()
+            _cv_context.reset(self._tokens.pop())
+        if gate.open:
+            from .signals import appcontext_popped, send
+
+            send(appcontext_popped, self.app)
+        if current is not self:
+            raise AssertionError(f"Popped the wrong context ({current!r} instead of {self!r}).")
 
     def __enter__(self) -> Context:
         self.push()
@@ -142,15 +196,13 @@ class Context:
         exc_value: BaseException | None,
         traceback: object,
     ) -> None:
-        owns_request = self.request is not None and self.owns_request
-        try:
-            if owns_request:
-                self.app.do_teardown_request(self, exc_value)
-            self.app.do_teardown_appcontext(exc_value)
-        finally:
-            if owns_request and self.request is not None:
-                self.request.close()
-            self.pop()
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        request = self.request
+        if request is None:
+            return f"<Context of {self.app.name}>"
+        return f"<Context {request.url!r} [{request.method}] of {self.app.name}>"
 
     def copy(self) -> Context:
         """A new context for the same app and request, sharing ``g`` and the session."""

@@ -20,7 +20,6 @@ from .errors import HTTPException
 from .websocket import WebSocketDisconnect
 
 if TYPE_CHECKING:
-
     from .app import Erlen
     from .request import Request
     from .response import Response
@@ -59,7 +58,6 @@ async def _receive_before_thread(request: Request) -> None:
 
 class AsyncDispatch:
     """Methods of :class:`~erlen.app.Erlen` for requests served over ASGI."""
-
 
     async def handle_async(self: Erlen, request: Request) -> Response:  # type: ignore[misc]
         """Answer one request on the event loop: the async twin of :meth:`Erlen.handle`."""

@@ -15,6 +15,7 @@ from demo_support import ADMIN_EMAIL, ADMIN_PASSWORD, DemoServer, unique_email
 
 pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
+
 @pytest.fixture(scope="module")
 def page(browser: Any, demo_server: DemoServer) -> Iterator[Any]:
     context = browser.new_context(base_url=demo_server.url, viewport={"width": 1100, "height": 800})

@@ -6,14 +6,8 @@ import flask
 import pytest
 from flask_cors import CORS, cross_origin
 
+
 #: flask_cors/decorator.py:133: ``current_app.make_default_options_response()``.
-OPTIONS_RESPONSE = pytest.mark.xfail(
-    reason="app.py: make_default_options_response() requires a methods argument; "
-    "flask_cors calls current_app.make_default_options_response() with none",
-    strict=True,
-)
-
-
 @pytest.fixture
 def app(app: flask.Flask) -> flask.Flask:
     CORS(app, resources={r"/api/*": {"origins": "https://example.org"}}, supports_credentials=True)
@@ -75,7 +69,6 @@ def test_a_path_outside_the_resources_is_left_alone(app: flask.Flask) -> None:
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-@OPTIONS_RESPONSE
 def test_cross_origin_decorator_answers_its_own_preflight(app: flask.Flask) -> None:
     response = app.test_client().options(
         "/open",

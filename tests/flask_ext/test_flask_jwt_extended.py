@@ -13,14 +13,8 @@ from flask_jwt_extended import (
     set_access_cookies,
 )
 
+
 #: flask_jwt_extended/view_decorators.py:170: ``return current_app.ensure_sync(fn)(*args, ...)``.
-ENSURE_SYNC = pytest.mark.xfail(
-    reason="app.py: Erlen has no ensure_sync(); jwt_required calls "
-    "current_app.ensure_sync(fn) (AttributeError: 'Erlen' object has no attribute 'ensure_sync')",
-    strict=True,
-)
-
-
 @pytest.fixture
 def app(app: flask.Flask) -> flask.Flask:
     app.config.update(
@@ -54,7 +48,6 @@ def app(app: flask.Flask) -> flask.Flask:
     return app
 
 
-@ENSURE_SYNC
 def test_create_access_token_and_use_it_as_a_bearer_token(app: flask.Flask) -> None:
     client = app.test_client()
     token = client.post("/token", json={"user": "ada"}).json["access_token"]
@@ -74,12 +67,10 @@ def test_a_malformed_token_answers_422(app: flask.Flask) -> None:
     assert response.status_code == 422
 
 
-@ENSURE_SYNC
 def test_optional_jwt_lets_an_anonymous_request_through(app: flask.Flask) -> None:
     assert app.test_client().get("/whoami").json == {"user": None}
 
 
-@ENSURE_SYNC
 def test_access_token_in_a_cookie_is_accepted(app: flask.Flask) -> None:
     client = app.test_client()
     response = client.post("/cookie-login")
