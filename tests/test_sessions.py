@@ -244,20 +244,7 @@ def test_vary_names_cookie_once_alongside_the_views_own(app: Erlen) -> None:
 def test_a_tag_registered_on_the_apps_serializer_stores_a_new_type(app: Erlen) -> None:
     from fractions import Fraction
 
-    from erlen.jsontag import JSONTag
-
-    class TagFraction(JSONTag):
-        __slots__ = ()
-        key = " fr"
-
-        def check(self, value: Any) -> bool:
-            return isinstance(value, Fraction)
-
-        def to_json(self, value: Any) -> Any:
-            return [value.numerator, value.denominator]
-
-        def to_python(self, value: Any) -> Any:
-            return Fraction(*value)
+    from .test_jsontag import TagFraction
 
     app.session_interface.serializer.register(TagFraction)  # type: ignore[attr-defined]
 

@@ -1,43 +1,4 @@
-"""``flask.typing``: the type aliases annotated Flask code imports."""
+"""``flask.typing``: the type aliases annotated Flask code imports, all of ``erlen.typing``."""
 
-from erlen.typing import (
-    AfterRequestCallable,
-    AppOrBlueprintKey,
-    BeforeRequestCallable,
-    ErrorHandlerCallable,
-    HeadersValue,
-    ResponseClass,
-    ResponseReturnValue,
-    ResponseValue,
-    RouteCallable,
-    ShellContextProcessorCallable,
-    StatusCode,
-    TeardownCallable,
-    TemplateContextProcessorCallable,
-    TemplateFilterCallable,
-    TemplateGlobalCallable,
-    TemplateTestCallable,
-    URLDefaultCallable,
-    URLValuePreprocessorCallable,
-)
-
-__all__ = [
-    "AfterRequestCallable",
-    "AppOrBlueprintKey",
-    "BeforeRequestCallable",
-    "ErrorHandlerCallable",
-    "HeadersValue",
-    "ResponseClass",
-    "ResponseReturnValue",
-    "ResponseValue",
-    "RouteCallable",
-    "ShellContextProcessorCallable",
-    "StatusCode",
-    "TeardownCallable",
-    "TemplateContextProcessorCallable",
-    "TemplateFilterCallable",
-    "TemplateGlobalCallable",
-    "TemplateTestCallable",
-    "URLDefaultCallable",
-    "URLValuePreprocessorCallable",
-]
+from erlen.typing import *  # noqa: F403
+from erlen.typing import __all__ as __all__

@@ -1,27 +1,4 @@
-"""``flask.json.tag``."""
+"""``flask.json.tag``: all of ``erlen.jsontag``."""
 
-from erlen.jsontag import (
-    JSONTag,
-    PassDict,
-    PassList,
-    TagBytes,
-    TagDateTime,
-    TagDict,
-    TaggedJSONSerializer,
-    TagMarkup,
-    TagTuple,
-    TagUUID,
-)
-
-__all__ = [
-    "JSONTag",
-    "PassDict",
-    "PassList",
-    "TagBytes",
-    "TagDateTime",
-    "TagDict",
-    "TagMarkup",
-    "TagTuple",
-    "TagUUID",
-    "TaggedJSONSerializer",
-]
+from erlen.jsontag import *  # noqa: F403
+from erlen.jsontag import __all__ as __all__
