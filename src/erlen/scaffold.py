@@ -285,19 +285,16 @@ class Scaffold:
     def before_request(self, func: F) -> F:
         """Run ``func()`` before each view; a non-None return value answers instead of the view."""
         self.before_request_funcs[None].append(func)
-        self._changed()
         return func
 
     def after_request(self, func: F) -> F:
         """Run ``func(response)`` after each view; it returns the response to send."""
         self.after_request_funcs[None].append(func)
-        self._changed()
         return func
 
     def teardown_request(self, func: F) -> F:
         """Run ``func(error)`` when the request ends, even after an unhandled error."""
         self.teardown_request_funcs[None].append(func)
-        self._changed()
         return func
 
     def before_websocket(self, func: F) -> F:
@@ -309,19 +306,16 @@ class Scaffold:
     def url_value_preprocessor(self, func: F) -> F:
         """Run ``func(endpoint, view_args)`` before the before-request hooks; it may edit args."""
         self.url_value_preprocessors[None].append(func)
-        self._changed()
         return func
 
     def url_defaults(self, func: F) -> F:
         """Run ``func(endpoint, values)`` when building URLs, to fill in values in place."""
         self.url_default_functions[None].append(func)
-        self._changed()
         return func
 
     def context_processor(self, func: F) -> F:
         """Add the dict ``func()`` returns to every template's context."""
         self.template_context_processors[None].append(func)
-        self._changed()
         return func
 
     def errorhandler(self, code_or_exception: int | type[BaseException]) -> Callable[[F], F]:
