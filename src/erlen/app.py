@@ -630,8 +630,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         """
         if exc is _NO_ERROR:
             exc = sys.exc_info()[1]
-        ctx = _cv_context.get()
-        request = ctx.request if ctx is not None else None
+        request = _current_request_or_none()
         endpoint = request.endpoint if request is not None else None
         for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
             self._maybe_await(func(exc))
@@ -655,10 +654,12 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def _wants_json(request: Request | None) -> bool:
         return request is not None and request.prefers_json
 
-    def _find_error_handler(self, exc: BaseException, blueprints: list[str]) -> Any:
+    def _find_error_handler(self, exc: BaseException, request: Request | None) -> Any:
+        """The handler for ``exc`` in the scope of ``request``'s blueprints, or None."""
         spec = self.error_handler_spec
         if not spec:
             return None
+        blueprints = request.blueprints if request is not None else []
         code = getattr(exc, "code", None) if _is_http_error(exc) else None
         # As in Flask: a handler for the status code beats a handler for an exception class,
         # and within each, the innermost blueprint beats its parents and the app.
@@ -688,18 +689,14 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             return exc.get_response()
         if exc.response is not None:  # abort(response): answered as given, as in Flask
             return exc.response
-        ctx = _cv_context.get()
-        request = ctx.request if ctx is not None else None
-        blueprints = request.blueprints if request is not None else []
-        handler = self._find_error_handler(exc, blueprints)
+        request = _current_request_or_none()
+        handler = self._find_error_handler(exc, request)
         if handler is None:
             return self._error_response(exc, self._wants_json(request))
         return handler(exc)
 
     def _werkzeug_error_outcome(self, exc: Any) -> Any:
-        ctx = _cv_context.get()
-        request = ctx.request if ctx is not None else None
-        handler = self._find_error_handler(exc, request.blueprints if request is not None else [])
+        handler = self._find_error_handler(exc, _current_request_or_none())
         if handler is not None:
             return handler(exc)
         answer = exc.get_response()  # its own body and headers (Allow, WWW-Authenticate...)
@@ -723,11 +720,9 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def _user_exception_outcome(self, exc: Exception) -> Any:
         if _is_http_error(exc) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
             return self._http_exception_outcome(exc)  # type: ignore[arg-type]
-        ctx = _cv_context.get()
-        request = ctx.request if ctx is not None else None
         if isinstance(exc, KeyError) and isinstance(exc, BadRequest):
             return self._http_exception_outcome(exc)
-        handler = self._find_error_handler(exc, request.blueprints if request is not None else [])
+        handler = self._find_error_handler(exc, _current_request_or_none())
         if handler is not None:
             return handler(exc)
         return self._unhandled_outcome(exc)
@@ -749,9 +744,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         if ctx is not None:
             ctx.unhandled_error = exc
         request = ctx.request if ctx is not None else None
-        handler = self._find_error_handler(
-            server_error, request.blueprints if request is not None else []
-        )
+        handler = self._find_error_handler(server_error, request)
         if handler is not None:
             return handler(server_error)
         if self.debug:
@@ -761,8 +754,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         return self._error_response(server_error, self._wants_json(request))
 
     def log_exception(self, exc: BaseException) -> None:
-        ctx = _cv_context.get()
-        request = ctx.request if ctx is not None else None
+        request = _current_request_or_none()
         where = f" on {request.path} [{request.method}]" if request is not None else ""
         self.logger.error(f"Exception{where}", exc_info=(type(exc), exc, exc.__traceback__))
 

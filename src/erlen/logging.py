@@ -22,8 +22,7 @@ class _ErrorsStream:
 
     def _target(self) -> IO[str]:
         ctx = _cv_context.get()
-        request = ctx.request if ctx is not None else None
-        environ = getattr(request, "environ", None) if request is not None else None
+        environ = getattr(ctx.request, "environ", None) if ctx is not None else None
         stream = environ.get("wsgi.errors") if isinstance(environ, dict) else None
         return stream if stream is not None else sys.stderr
 
