@@ -38,6 +38,7 @@ from .request import Limits, Request
 from .response import Response
 from .routing import Router, Rule
 from .scaffold import Scaffold
+from .signalgate import gate
 from .urls import build_url
 from .wsgi import handle_wsgi
 
@@ -427,6 +428,10 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         """Answer one request: the sans-IO heart of the app, used by every adapter."""
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
+        # PERF: one read decides for every signal of the request (signalgate.py).
+        signalled = gate.open
+        if signalled:
+            self._send("appcontext_pushed")
         error: BaseException | None = None
         try:
             return self.full_dispatch_request(ctx, request)
@@ -436,16 +441,24 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         finally:
             # An error that became a 500 is still reported to teardown functions, as in Flask.
             try:
-                if self._has_teardown:
+                if self._has_teardown or signalled:
                     error = error or ctx.unhandled_error
-                    if self.teardown_request_funcs:
+                    if self.teardown_request_funcs or signalled:
                         self.do_teardown_request(error)
-                    if self.teardown_appcontext_funcs:
+                    if self.teardown_appcontext_funcs or signalled:
                         self.do_teardown_appcontext(error)
             finally:
                 if request._files:  # uploads to close; an empty form has none
                     request.close()
                 _cv_context.reset(token)
+                if signalled:
+                    self._send("appcontext_popped")
+
+    def _send(self, signal: str, **kwargs: Any) -> None:
+        """Send one of Flask's signals (``erlen.signals``) with this app as the sender."""
+        from . import signals
+
+        signals.send(getattr(signals, signal), self, **kwargs)
 
     def full_dispatch_request(self, ctx: Context, request: Request) -> Response:
         """Route, run hooks and the view, and turn the outcome into a response."""
@@ -454,6 +467,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
             if request.url_rule is None and request.routing_exception is None:
                 self._match_request(request)
+            if gate.open:
+                self._send("request_started")
             rv = None
             if self._has_request_hooks:
                 rv = self.preprocess_request(request)
@@ -469,7 +484,12 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             except Exception as handler_error:  # the handler itself failed: a 500 after all
                 response = self.make_response(self.handle_exception(handler_error))
         # PERF: with no after-request work to do (the usual case) the response is final.
-        if ctx.after_request_functions or self._has_request_hooks or ctx._session is not None:
+        if (
+            ctx.after_request_functions
+            or self._has_request_hooks
+            or ctx._session is not None
+            or gate.open
+        ):
             return self.finalize_request(ctx, response)
         return response
 
@@ -598,7 +618,10 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def finalize_request(self, ctx: Context, response: Response) -> Response:
         """Run after-request hooks and save the session; an error here answers 500."""
         try:
-            return self.process_response(ctx, response)
+            response = self.process_response(ctx, response)
+            if gate.open:
+                self._send("request_finished", response=response)
+            return response
         except Exception as exc:
             if self._should_propagate():
                 raise
@@ -634,6 +657,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         endpoint = request.endpoint if request is not None else None
         for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
             self._maybe_await(func(exc))
+        if gate.open:
+            self._send("request_tearing_down", exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = _NO_ERROR) -> None:
         """Run the app context's teardown functions, the last registered first."""
@@ -641,6 +666,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             exc = sys.exc_info()[1]
         for func in reversed(self.teardown_appcontext_funcs):
             self._maybe_await(func(exc))
+        if gate.open:
+            self._send("appcontext_tearing_down", exc=exc)
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -717,7 +744,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         """Route an exception from a view or hook to its handler; unhandled ones answer 500."""
         return self._maybe_await(self._user_exception_outcome(exc))
 
-    def _user_exception_outcome(self, exc: Exception) -> Any:
+    def _user_exception_outcome(self, exc: Exception, on_loop: bool = False) -> Any:
         if _is_http_error(exc) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
             return self._http_exception_outcome(exc)  # type: ignore[arg-type]
         if isinstance(exc, KeyError) and isinstance(exc, BadRequest):
@@ -725,7 +752,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         handler = self._find_error_handler(exc, _current_request_or_none())
         if handler is not None:
             return handler(exc)
-        return self._unhandled_outcome(exc)
+        return self._unhandled_outcome(exc, on_loop)
 
     def handle_exception(self, exc: BaseException) -> Any:
         """The answer to an unhandled error: logged with its traceback, then a bare 500.
@@ -735,7 +762,15 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         """
         return self._maybe_await(self._unhandled_outcome(exc))
 
-    def _unhandled_outcome(self, exc: BaseException) -> Any:
+    def _unhandled_outcome(self, exc: BaseException, on_loop: bool = False) -> Any:
+        # ``on_loop``: called by the async dispatch, which must await the signal's receivers.
+        if gate.open:
+            if on_loop:
+                return self._unhandled_async(exc)
+            self._send("got_request_exception", exception=exc)
+        return self._unhandled_answer(exc)
+
+    def _unhandled_answer(self, exc: BaseException) -> Any:
         if self._should_propagate():
             raise exc
         self.log_exception(exc)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .context import Context, _cv_context
 from .errors import HTTPException
+from .signalgate import gate
 from .websocket import WebSocketDisconnect
 
 if TYPE_CHECKING:
@@ -81,6 +82,9 @@ class AsyncDispatch:
                     return await run_in_thread(self.executor, self.handle, request)
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
+        signalled = gate.open  # PERF: one read for every signal of the request
+        if signalled:
+            await self._send_async("appcontext_pushed")
         error: BaseException | None = None
         try:
             return await self._full_dispatch_async(ctx, request)
@@ -89,12 +93,25 @@ class AsyncDispatch:
             raise
         finally:
             try:
-                if self._has_teardown:
+                if self._has_teardown or signalled:
                     await self._teardown_async(ctx, error or ctx.unhandled_error)
             finally:
                 if request._files:  # uploads to close; an empty form has none
                     request.close()
                 _cv_context.reset(token)
+                if signalled:
+                    await self._send_async("appcontext_popped")
+
+    async def _send_async(self: Erlen, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
+        """Send one of Flask's signals from the loop, awaiting ``async def`` receivers."""
+        from . import signals
+
+        await signals.send_async(getattr(signals, signal), self, **kwargs)
+
+    async def _unhandled_async(self: Erlen, exc: BaseException) -> Any:  # type: ignore[misc]
+        """:meth:`Erlen._unhandled_outcome` on the loop, after ``got_request_exception``."""
+        await self._send_async("got_request_exception", exception=exc)
+        return await _resolve(self._unhandled_answer(exc))
 
     async def _full_dispatch_async(  # type: ignore[misc]
         self: Erlen, ctx: Context, request: Request
@@ -107,6 +124,8 @@ class AsyncDispatch:
                 await receiving
             if request.limits.trusted_hosts is not None:
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
+            if gate.open:
+                await self._send_async("request_started")
             rv = None
             if self._has_request_hooks:
                 endpoint = request.endpoint
@@ -121,12 +140,19 @@ class AsyncDispatch:
             response = self.make_response(rv)
         except Exception as exc:
             try:
-                response = self.make_response(await _resolve(self._user_exception_outcome(exc)))
+                response = self.make_response(
+                    await _resolve(self._user_exception_outcome(exc, on_loop=True))
+                )
             except Exception as handler_error:  # the handler itself failed: a 500 after all
                 response = self.make_response(
-                    await _resolve(self._unhandled_outcome(handler_error))
+                    await _resolve(self._unhandled_outcome(handler_error, on_loop=True))
                 )
-        if ctx.after_request_functions or self._has_request_hooks or ctx._session is not None:
+        if (
+            ctx.after_request_functions
+            or self._has_request_hooks
+            or ctx._session is not None
+            or gate.open
+        ):
             try:
                 for func in reversed(ctx.after_request_functions or ()):
                     response = await _resolve(func(response))
@@ -135,10 +161,14 @@ class AsyncDispatch:
                         response = await _resolve(func(response))
                 if ctx._session is not None:
                     self._save_session(ctx, response)
+                if gate.open:
+                    await self._send_async("request_finished", response=response)
             except Exception as exc:
                 if self._should_propagate():
                     raise
-                response = self.make_response(await _resolve(self._unhandled_outcome(exc)))
+                response = self.make_response(
+                    await _resolve(self._unhandled_outcome(exc, on_loop=True))
+                )
         return response
 
     async def _teardown_async(  # type: ignore[misc]
@@ -148,8 +178,12 @@ class AsyncDispatch:
         endpoint = request.endpoint if request is not None else None
         for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
             await _resolve(func(error))
+        if gate.open:
+            await self._send_async("request_tearing_down", exc=error)
         for func in reversed(self.teardown_appcontext_funcs):
             await _resolve(func(error))
+        if gate.open:
+            await self._send_async("appcontext_tearing_down", exc=error)
 
     # -- WebSockets --------------------------------------------------------------------------
 

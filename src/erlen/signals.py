@@ -28,6 +28,8 @@ __all__ = [
     "request_started",
     "request_tearing_down",
     "template_rendered",
+    "send",
+    "send_async",
 ]
 
 
@@ -66,3 +68,20 @@ def send(signal: blinker.NamedSignal, sender: Any, **kwargs: Any) -> None:
     if signal.receivers:
         wrapper: Callable[..., Any] = sender.ensure_sync
         signal.send(sender, _async_wrapper=wrapper, **kwargs)
+
+
+async def send_async(signal: blinker.NamedSignal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` from the event loop: ``async def`` receivers are awaited, sync ones called.
+
+    The async dispatch's form of :func:`send`, which could not run a coroutine receiver from
+    a thread that is already running the loop.
+    """
+    if signal.receivers:
+        await signal.send_async(sender, _sync_wrapper=_as_coroutine_function, **kwargs)
+
+
+def _as_coroutine_function(receiver: Callable[..., Any]) -> Callable[..., Any]:
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return receiver(*args, **kwargs)
+
+    return call

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 import jinja2
 
 from .context import _cv_context, g, request, session
+from .signalgate import gate
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -209,7 +210,14 @@ def update_template_context(app: Erlen, context: dict[str, Any]) -> None:
 
 def _render(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> str:
     update_template_context(app, context)
-    return template.render(context)
+    if not gate.open:  # PERF: signals cost nothing until a receiver connects (signalgate.py)
+        return template.render(context)
+    from .signals import before_render_template, send, template_rendered
+
+    send(before_render_template, app, template=template, context=context)
+    rendered = template.render(context)
+    send(template_rendered, app, template=template, context=context)
+    return rendered
 
 
 def render_template(
@@ -236,6 +244,8 @@ def render_template_string(source: str, **context: Any) -> str:
 def _stream(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
     update_template_context(app, context)
     chunks = template.generate(context)
+    if gate.open:
+        chunks = _signalled_stream(app, template, context, chunks)
     ctx = _cv_context.get()
     if ctx is not None and ctx.request is not None:
         # The view returns before the body is generated; keep its context alive meanwhile, so
@@ -244,6 +254,17 @@ def _stream(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> I
 
         return cast(Iterator[str], stream_with_context(chunks))
     return chunks
+
+
+def _signalled_stream(
+    app: Erlen, template: jinja2.Template, context: dict[str, Any], chunks: Iterator[str]
+) -> Iterator[str]:
+    """``chunks`` between the two template signals: the second once the last chunk is out."""
+    from .signals import before_render_template, send, template_rendered
+
+    send(before_render_template, app, template=template, context=context)
+    yield from chunks
+    send(template_rendered, app, template=template, context=context)
 
 
 def stream_template(
