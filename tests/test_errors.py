@@ -224,3 +224,73 @@ def test_unprocessable_entity_lists_fields() -> None:
 def test_exception_str_and_repr() -> None:
     assert str(Conflict("dup")) == "409 Conflict: dup"
     assert repr(BadRequest()) == "<BadRequest '400: Bad Request'>"
+
+
+def test_the_apps_aborter_knows_the_codes_it_adds(app: Erlen, client) -> None:
+    class PaymentRequired(HTTPException):
+        code = 402
+        description = "Pay first."
+
+    app.aborter.mapping[402] = PaymentRequired
+
+    @app.route("/pay")
+    def pay() -> str:
+        abort(402)
+
+    response = client.get("/pay")
+    assert response.status_code == 402
+    assert "Pay first." in response.text
+    with pytest.raises(LookupError):
+        abort(402)  # outside the app's context, the default table has no 402
+
+
+def test_an_aborter_class_replaces_the_aborter() -> None:
+    from erlen.errors import Aborter
+
+    class Counting(Aborter):
+        calls = 0
+
+        def __call__(self, status, *args, **kwargs):  # type: ignore[no-untyped-def]
+            type(self).calls += 1
+            super().__call__(status, *args, **kwargs)
+
+    class App(Erlen):
+        aborter_class = Counting
+
+    app = App("counting")
+    with app.app_context(), pytest.raises(HTTPException):
+        abort(404)
+    assert Counting.calls == 1
+
+
+def test_url_build_error_handlers_may_supply_a_url(app: Erlen) -> None:
+    from erlen import url_for
+    from erlen.errors import BuildError
+
+    seen: list[tuple[str, dict]] = []
+
+    def elsewhere(error: BuildError, endpoint: str, values: dict) -> str | None:
+        seen.append((endpoint, dict(values)))
+        return "https://example.com/old" if endpoint == "legacy" else None
+
+    app.url_build_error_handlers.append(elsewhere)
+    with app.test_request_context():
+        assert url_for("legacy") == "https://example.com/old"
+        with pytest.raises(BuildError):
+            url_for("missing")
+    assert seen[0] == (
+        "legacy",
+        {"_anchor": None, "_method": None, "_scheme": None, "_external": False},
+    )
+
+
+def test_redirect_in_an_app_context_goes_through_the_app(app: Erlen) -> None:
+    from erlen import Response, redirect
+
+    class Marked(Response):
+        pass
+
+    app.response_class = Marked
+    with app.app_context():
+        assert isinstance(redirect("/next"), Marked)
+    assert type(redirect("/next")) is Response

@@ -168,11 +168,13 @@ def test_a_streamed_template_is_rendered_once_its_last_chunk_is_out(app: Erlen) 
     def page() -> Any:
         return stream_template_string("{% for i in range(3) %}{{ i }}{% endfor %}")
 
-    with recording(app, before_render_template, template_rendered) as calls:
-        with app.test_request_context():
-            chunks = page()
-            assert [name for name, _ in calls] == []
-            assert "".join(chunks) == "012"
+    with (
+        recording(app, before_render_template, template_rendered) as calls,
+        app.test_request_context(),
+    ):
+        chunks = page()
+        assert [name for name, _ in calls] == []
+        assert "".join(chunks) == "012"
     assert [name for name, _ in calls] == ["before-render-template", "template-rendered"]
 
 

@@ -24,7 +24,9 @@ from .context import _NO_ERROR, Context, Namespace, _cv_context
 from .context import request as current_request
 from .dispatch_async import AsyncDispatch
 from .errors import (
+    Aborter,
     BadRequest,
+    BuildError,
     HTTPException,
     InternalServerError,
     NotFound,
@@ -77,6 +79,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     config_class: type[Config] = Config
     app_ctx_globals_class: type[Namespace] = Namespace
+    aborter_class: type[Aborter] = Aborter
     default_config = DEFAULT_CONFIG
 
     def __init__(
@@ -109,6 +112,11 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         self.url_map = Router()
         self.json: JSONProvider = self.json_provider_class(self)
         self.extensions: dict[str, Any] = {}
+        #: What :func:`erlen.abort` calls in this app's context; add codes to its ``mapping``.
+        self.aborter = self.make_aborter()
+        #: Called with ``(error, endpoint, values)`` when ``url_for`` fails; the first that
+        #: returns a URL wins (see :meth:`handle_url_build_error`).
+        self.url_build_error_handlers: list[Callable[[BuildError, str, dict[str, Any]], Any]] = []
         self.blueprints: dict[str, Blueprint] = {}
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
@@ -884,6 +892,36 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     ) -> str:
         """The URL of ``endpoint`` with ``values``; see :func:`erlen.url_for`."""
         return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """A URL from ``url_build_error_handlers`` for what ``url_for`` could not build.
+
+        A handler returns a URL, returns None to pass, or raises a BuildError of its own, which
+        replaces ``error``. When none gives a URL the error is raised.
+        """
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as raised:
+                error = raised
+            else:
+                if rv is not None:
+                    return cast(str, rv)
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def make_aborter(self) -> Aborter:
+        """The app's :attr:`aborter`: an instance of :attr:`aborter_class`."""
+        return self.aborter_class()
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """What :func:`erlen.redirect` answers in this app's context; override to change it."""
+        from .response import redirect_response
+
+        return redirect_response(location, code, self.response_class)
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         for func in self._scoped(endpoint, "url_default_functions"):

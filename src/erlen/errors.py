@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .response import Response
 
 __all__ = [
+    "Aborter",
     "HTTPException",
     "BadRequest",
     "Unauthorized",
@@ -377,9 +378,9 @@ class RequestRedirect(HTTPException):
         self.new_url = new_url
 
     def get_response(self, as_json: bool = False) -> Response:
-        from .response import redirect
+        from .response import Response, redirect_response
 
-        return redirect(self.new_url, self.code)
+        return redirect_response(self.new_url, self.code, Response)
 
 
 class BuildError(LookupError):
@@ -405,22 +406,52 @@ default_exceptions: dict[int, type[HTTPException]] = {
 }  # fmt: skip
 
 
-def abort(status: int | Response, description: str | None = None, **kwargs: Any) -> NoReturn:
+class Aborter:
+    """Raises the HTTP error for a status code: what :func:`abort` calls (``app.aborter``).
+
+    ``mapping`` is the code-to-class table (:data:`default_exceptions` unless given); an app
+    adds its own codes with ``app.aborter.mapping[code] = cls``, or replaces the whole object
+    through ``aborter_class``, as in Flask.
+    """
+
+    def __init__(
+        self,
+        mapping: Mapping[int, type[Exception]] | None = None,
+        extra: Mapping[int, type[Exception]] | None = None,
+    ) -> None:
+        self.mapping: dict[int, type[Exception]] = dict(
+            default_exceptions if mapping is None else mapping
+        )
+        if extra is not None:
+            self.mapping.update(extra)
+
+    def __call__(self, status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+        if not isinstance(status, int):
+            raise HTTPException(response=status)
+        cls = self.mapping.get(status)
+        if cls is None:
+            raise LookupError(
+                f"no exception for status {status}; use one of {sorted(self.mapping)}"
+            )
+        raise cls(*args, **kwargs)
+
+
+_default_aborter = Aborter()
+
+
+def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
     """Stop handling the request with an HTTP error.
 
     ``abort(404)`` raises :class:`NotFound`; ``abort(403, "Admins only.")`` sets the detail;
     ``abort(response)`` answers with that response as it is. An unknown status code raises
-    ``LookupError``, since it is a programming error rather than a client's.
+    ``LookupError``, since it is a programming error rather than a client's. Inside an app
+    context the app's :attr:`~erlen.Erlen.aborter` decides, so codes it adds work too.
     """
-    if not isinstance(status, int):
-        raise HTTPException(response=status)
-    try:
-        cls = default_exceptions[status]
-    except KeyError:
-        raise LookupError(
-            f"no exception for status {status}; use one of {sorted(default_exceptions)}"
-        )
-    raise cls(description=description, **kwargs)
+    from .context import get_context  # the app layer, looked up at call time
+
+    ctx = get_context()
+    aborter = ctx.app.aborter if ctx is not None else _default_aborter
+    aborter(status, *args, **kwargs)
 
 
 # -- Werkzeug's HTTP errors ----------------------------------------------------------------------

@@ -507,13 +507,28 @@ def _with_charset(mimetype: str, charset: str) -> str:
     return f"{mimetype}; charset={charset}"
 
 
+#: The class itself, for :func:`redirect`, whose ``Response`` argument hides its name.
+_BaseResponse = Response
+
+
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
     """A response that sends the client to ``location`` (302 unless ``code`` says otherwise).
+
+    In an app's context the app's :meth:`~erlen.Erlen.redirect` builds it, as in Flask.
 
     APPSEC: the location is percent-encoded, CR, LF and NUL included (``%0D%0A``), as in
     Flask, so user input in a redirect target can never add headers, nor turn into a 500.
     """
-    cls = Response if Response is not None else _default_response_class()
+    from .context import get_context  # the app layer, looked up at call time
+
+    ctx = get_context()
+    if ctx is not None:
+        return ctx.app.redirect(location, code)
+    return redirect_response(location, code, Response or _BaseResponse)
+
+
+def redirect_response(location: str, code: int, cls: type[Response]) -> Response:
+    """The redirect itself, as an instance of ``cls``: the work behind :func:`redirect`."""
     quoted = http.url_quote(location)
     display = quoted.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     body = (
@@ -523,10 +538,3 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     response = cls(body, code)
     response.headers["Location"] = quoted
     return response
-
-
-def _default_response_class() -> type[Response]:
-    from .context import get_context
-
-    ctx = get_context()
-    return ctx.app.response_class if ctx is not None else Response

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .context import _lookup_context, get_context
+from .errors import BuildError
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -56,7 +57,11 @@ def build_url(
         raise ValueError("'_scheme' only makes sense with '_external=True'.")
     if app.url_default_functions:
         app.inject_url_defaults(endpoint, values)
-    path = app.url_map.build(endpoint, values, method)
+    try:
+        path = app.url_map.build(endpoint, values, method)
+    except BuildError as error:
+        values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
+        return app.handle_url_build_error(error, endpoint, values)
     if request is not None:
         root = request.root_path
         host = request.host
