@@ -294,3 +294,19 @@ def test_redirect_in_an_app_context_goes_through_the_app(app: Erlen) -> None:
     with app.app_context():
         assert isinstance(redirect("/next"), Marked)
     assert type(redirect("/next")) is Response
+
+
+def test_trap_http_exceptions_lets_http_errors_propagate_like_any_other() -> None:
+    app = Erlen(__name__)
+    app.testing = True
+
+    @app.route("/gone")
+    def gone() -> str:
+        abort(404)
+
+    assert app.test_client().get("/gone").status_code == 404
+    app.config["TRAP_HTTP_EXCEPTIONS"] = True
+    with pytest.raises(NotFound):
+        app.test_client().get("/gone")
+    app.testing = False
+    assert app.test_client().get("/gone").status_code == 500

@@ -752,11 +752,26 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         """Route an exception from a view or hook to its handler; unhandled ones answer 500."""
         return self._maybe_await(self._user_exception_outcome(exc))
 
+    def trap_http_exception(self, exc: BaseException) -> bool:
+        """Whether an HTTP error goes to the exception handlers instead of becoming its answer.
+
+        As in Flask: every HTTP error with ``TRAP_HTTP_EXCEPTIONS``; a 400 with
+        ``TRAP_BAD_REQUEST_ERRORS``, and when that is unset, a missing request key in debug
+        mode, so the developer sees the ``KeyError`` where the view looked the key up.
+        """
+        config = self.config
+        if config.get("TRAP_HTTP_EXCEPTIONS"):
+            return True
+        # By status, not class: Werkzeug's own BadRequest (raised by Flask code) counts too.
+        is_bad_request = _is_http_error(exc) and getattr(exc, "code", None) == 400
+        trap_bad_request = config.get("TRAP_BAD_REQUEST_ERRORS")
+        if trap_bad_request is None:
+            return self.debug and is_bad_request and isinstance(exc, KeyError)
+        return bool(trap_bad_request) and is_bad_request
+
     def _user_exception_outcome(self, exc: Exception, on_loop: bool = False) -> Any:
-        if _is_http_error(exc) and not self.config.get("TRAP_HTTP_EXCEPTIONS"):
+        if _is_http_error(exc) and not self.trap_http_exception(exc):
             return self._http_exception_outcome(exc)  # type: ignore[arg-type]
-        if isinstance(exc, KeyError) and isinstance(exc, BadRequest):
-            return self._http_exception_outcome(exc)
         handler = self._find_error_handler(exc, _current_request_or_none())
         if handler is not None:
             return handler(exc)

@@ -63,7 +63,7 @@ class InvalidHeader(BadRequest, ValueError):
     description = "A header value built from the request is not valid in HTTP."
 
 
-class BadRequestKeyError(KeyError, BadRequest):
+class BadRequestKeyError(BadRequest, KeyError):
     """A key the request lacks: a ``KeyError`` for Python code, a 400 answer for the client.
 
     ``args[0]`` is the missing key, as for a plain ``KeyError``; ``description`` names it so the

@@ -82,7 +82,9 @@ class HTTPException(Exception):
         response: Response | None = None,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     ) -> None:
-        super().__init__(description or self.description)
+        # Exception's own __init__, not super(): under erlen.flask_patch a Werkzeug class
+        # follows in the method order, and its __init__ takes other arguments.
+        Exception.__init__(self, description or self.description)
         if description is not None:
             self.description = description
         self.response = response
@@ -383,14 +385,24 @@ class RequestRedirect(HTTPException):
         return redirect_response(self.new_url, self.code, Response)
 
 
-class BuildError(LookupError):
+class _URLError(LookupError):
+    # A base of Erlen's own, not LookupError itself: erlen.flask_patch slots Werkzeug's
+    # BuildError in beside it, and an exception's bases can only be swapped between classes of
+    # the same layout.
+    pass
+
+
+class BuildError(_URLError):
     """``url_for`` could not build a URL: unknown endpoint, or a value the rule needs is missing."""
 
     def __init__(self, endpoint: str, values: Mapping[str, Any], reason: str) -> None:
         self.endpoint = endpoint
         self.values = dict(values)
         self.reason = reason
-        super().__init__(f"Could not build URL for endpoint {endpoint!r}: {reason}")
+        LookupError.__init__(self, f"Could not build URL for endpoint {endpoint!r}: {reason}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 default_exceptions: dict[int, type[HTTPException]] = {

@@ -13,7 +13,10 @@ From then on ``flask`` and every documented ``flask.<submodule>`` (``flask.globa
 :class:`erlen.Erlen`, ``flask.request`` is ``erlen.request``. The real Flask package may stay
 installed (pip pulls it in with every extension); it is never imported. Werkzeug is not
 replaced: extensions keep using its data structures and helpers, and Erlen answers the
-``werkzeug.exceptions`` they raise as the HTTP errors they are.
+``werkzeug.exceptions`` they raise as the HTTP errors they are. The other way round, Erlen's
+HTTP and routing errors become instances of Werkzeug's classes of the same meaning, so Flask
+code that says ``except werkzeug.exceptions.NotFound`` or ``isinstance(e, HTTPException)``
+with Werkzeug's class sees the errors Erlen raises.
 
 Nothing here runs unless this module is imported: a program without it pays nothing.
 """
@@ -79,6 +82,39 @@ def patched_names() -> list[str]:
     return sorted(name for name in sys.modules if name == "flask" or name.startswith("flask."))
 
 
+def _adopt_werkzeug_errors() -> None:
+    """Put each Werkzeug error class among the bases of Erlen's class of the same meaning.
+
+    Erlen's own classes stay first in the method order, so their behaviour is unchanged;
+    Werkzeug's add ``isinstance`` and the few helpers Flask code calls (``get_description``).
+    Erlen's ``HTTPException`` base itself is left alone: Python swaps bases only between
+    classes of the same layout, and each status class is where Flask code looks anyway.
+    """
+    try:
+        import werkzeug.exceptions as wz_errors
+        import werkzeug.routing as wz_routing
+    except ImportError:  # no Werkzeug, so no Flask code that could test for its classes
+        return
+    from .datastructures import BadRequestKeyError
+    from .errors import BuildError, RequestRedirect, default_exceptions
+
+    pairs: list[tuple[type[BaseException], type[BaseException]]] = [
+        (cls, wz_errors.default_exceptions[code])
+        for code, cls in default_exceptions.items()
+        if code in wz_errors.default_exceptions
+    ]
+    pairs += [
+        (BadRequestKeyError, wz_errors.BadRequestKeyError),
+        (RequestRedirect, wz_routing.RequestRedirect),
+        (BuildError, wz_routing.BuildError),
+    ]
+    for erlen_class, werkzeug_class in pairs:
+        if not issubclass(erlen_class, werkzeug_class):
+            # A builtin base Werkzeug's class already has (KeyError) moves behind it.
+            kept = tuple(b for b in erlen_class.__bases__ if not issubclass(werkzeug_class, b))
+            erlen_class.__bases__ = (*kept, werkzeug_class)
+
+
 def _install() -> None:
     if any(isinstance(finder, _FlaskFinder) for finder in sys.meta_path):
         return
@@ -96,6 +132,7 @@ def _install() -> None:
             "that imports flask."
         )
     sys.meta_path.insert(0, _FlaskFinder())
+    _adopt_werkzeug_errors()
 
 
 _install()

@@ -76,3 +76,73 @@ def test_a_handler_for_the_subclass_wins_over_the_status(app: flask.Flask) -> No
     client = app.test_client()
     assert client.post("/form").text == "token"
     assert client.post("/other").text == "any 400"
+
+
+def test_erlens_errors_are_instances_of_werkzeugs_classes(app: flask.Flask) -> None:
+    # Flask's documented generic handler: pass HTTP errors through, turn the rest into 500s.
+    @app.errorhandler(Exception)
+    def generic(error: Exception) -> object:
+        if isinstance(error, wz.HTTPException):
+            return error
+        return "crashed", 500
+
+    @app.route("/missing")
+    def missing() -> str:
+        flask.abort(404)
+
+    @app.route("/crash")
+    def crash() -> str:
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    assert client.get("/missing").status_code == 404
+    assert client.get("/crash").text == "crashed"
+    with app.test_request_context("/?a=1"):
+        with pytest.raises(wz.BadRequestKeyError) as caught:
+            flask.request.args["b"]
+        assert isinstance(caught.value, KeyError)
+        assert "b" in caught.value.get_description()
+
+
+def test_a_url_build_failure_is_werkzeugs_build_error(app: flask.Flask) -> None:
+    from werkzeug.routing import BuildError
+
+    with app.test_request_context(), pytest.raises(BuildError) as caught:
+        flask.url_for("nowhere")
+    assert "nowhere" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("config", "key_error_trapped", "abort_trapped"),
+    [
+        ({}, False, False),
+        ({"DEBUG": True}, True, False),
+        ({"TRAP_BAD_REQUEST_ERRORS": True}, True, True),
+        ({"TRAP_HTTP_EXCEPTIONS": True}, True, True),
+    ],
+)
+def test_trapped_bad_requests_reach_the_test_as_exceptions(
+    app: flask.Flask, config: dict[str, bool], key_error_trapped: bool, abort_trapped: bool
+) -> None:
+    app.config.update(config)
+
+    @app.route("/key")
+    def key() -> str:
+        return flask.request.form["missing"]
+
+    @app.route("/abort")
+    def bad() -> str:
+        flask.abort(400)
+
+    client = app.test_client()
+    if key_error_trapped and not config.get("DEBUG"):
+        with pytest.raises(KeyError):
+            client.get("/key")
+    elif not key_error_trapped:
+        assert client.get("/key").status_code == 400
+    if abort_trapped:
+        with pytest.raises(wz.BadRequest):
+            client.get("/abort")
+    else:
+        assert client.get("/abort").status_code == 400
+    assert app.trap_http_exception(wz.BadRequest()) is abort_trapped
