@@ -50,6 +50,23 @@ def test_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config["DB"] == {"HOST": "db.local"}
 
 
+def test_from_prefixed_env_reads_flask_variables_and_erlen_ones_win(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASK_MAIL_SERVER", "smtp.local")
+    monkeypatch.setenv("FLASK_PORT", "1")
+    monkeypatch.setenv("ERLEN_PORT", "2")
+    monkeypatch.setenv("FLASK_DB__OPTIONS__TIMEOUT", "5")
+    config = Config()
+    config["DB"] = {"HOST": "db.local", "OPTIONS": "none"}
+    config.from_prefixed_env()
+    assert (config["MAIL_SERVER"], config["PORT"]) == ("smtp.local", 2)
+    assert config["DB"] == {"HOST": "db.local", "OPTIONS": {"TIMEOUT": 5}}
+    only = Config()
+    only.from_prefixed_env("FLASK")
+    assert only["PORT"] == 1
+
+
 def test_from_file_json_and_toml(tmp_path) -> None:
     (tmp_path / "c.json").write_text(json.dumps({"A": 1, "b": 2}))
     (tmp_path / "c.toml").write_text('B = "two"\n')

@@ -8,6 +8,7 @@ the response.
 from __future__ import annotations
 
 import gzip
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -239,3 +240,23 @@ def test_vary_and_allow_are_sets_that_write_back() -> None:
     assert "Allow" not in response.headers
     response.vary.clear()
     assert "Vary" not in response.headers
+
+
+def test_a_cookie_above_the_apps_max_cookie_size_is_sent_with_a_warning() -> None:
+    app = Erlen(__name__)
+    app.config["MAX_COOKIE_SIZE"] = 100
+
+    @app.route("/")
+    def page() -> Response:
+        response = Response("", 204)
+        response.set_cookie("big", "x" * 200)
+        return response
+
+    assert Response().max_cookie_size == 4093
+    with pytest.warns(UserWarning, match="'big' cookie is too large"):
+        response = app.test_client().get("/")
+    assert "x" * 200 in response.headers["Set-Cookie"]
+    app.config["MAX_COOKIE_SIZE"] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app.test_client().get("/")

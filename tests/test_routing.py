@@ -753,3 +753,13 @@ def test_combined_matching_equals_rule_by_rule_matching(
     except (NotFound, RequestRedirect):
         actual = None
     assert actual == expected
+
+
+def test_is_endpoint_expecting_looks_at_every_rule_of_the_endpoint() -> None:
+    router = Router()
+    router.add(Rule("/<lang>/about", endpoint="about"))
+    router.add(Rule("/about", endpoint="about", defaults={"page": 1}))
+    assert router.is_endpoint_expecting("about", "lang")
+    assert router.is_endpoint_expecting("about", "page")
+    assert not router.is_endpoint_expecting("about", "lang", "page")
+    assert not router.is_endpoint_expecting("missing", "lang")

@@ -144,14 +144,20 @@ class Config(dict[str, Any]):
                 self[key] = getattr(obj, key)
 
     def from_prefixed_env(
-        self, prefix: str = "ERLEN", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str | None = None, *, loads: Callable[[str], Any] = json.loads
     ) -> bool:
-        """Take ``ERLEN_*`` environment variables, values parsed as JSON when they parse.
+        """Take prefixed environment variables, values parsed as JSON when they parse.
 
         ``ERLEN_SECRET_KEY=abc`` sets ``SECRET_KEY``; ``ERLEN_DEBUG=true`` sets ``True``; a double
         underscore reaches into a nested dict: ``ERLEN_DB__HOST`` sets ``config["DB"]["HOST"]``.
+        Without a ``prefix``, ``FLASK_*`` variables are read too, as the CLI reads them, and an
+        ``ERLEN_*`` one wins over its ``FLASK_*`` twin.
         """
-        prefix = prefix if prefix.endswith("_") else f"{prefix}_"
+        for one in ("FLASK", "ERLEN") if prefix is None else (prefix,):
+            self._load_prefixed(one if one.endswith("_") else f"{one}_", loads)
+        return True
+
+    def _load_prefixed(self, prefix: str, loads: Callable[[str], Any]) -> None:
         for name in sorted(os.environ):
             if not name.startswith(prefix):
                 continue
@@ -167,9 +173,10 @@ class Config(dict[str, Any]):
             current: dict[str, Any] = self
             *parents, tail = key.split("__")
             for parent in parents:
-                current = current.setdefault(parent, {})
+                if not isinstance(current.get(parent), dict):
+                    current[parent] = {}
+                current = current[parent]
             current[tail] = value
-        return True
 
     def from_file(
         self,

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from . import response as _response
 from .signalgate import gate
 
 if TYPE_CHECKING:
@@ -469,3 +470,12 @@ async def _generate_async(ctx: Context, iterable: Any) -> Any:
         if aclose is not None:
             await aclose()
         _cv_context.set(previous)
+
+
+def _current_app_setting(name: str, default: Any) -> Any:
+    ctx = _cv_context.get()
+    return ctx.app.config.get(name, default) if ctx is not None else default
+
+
+# The core's responses read app settings through this hook, so they never import this layer.
+_response.app_setting = _current_app_setting

@@ -9,6 +9,7 @@ or ASGI.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -34,6 +35,15 @@ def status_line(code: int) -> str:
     """``"404 Not Found"`` for 404; an unknown code gets ``"UNKNOWN"`` as Werkzeug does."""
     line = _STATUS_LINES.get(code)
     return line if line is not None else f"{code} UNKNOWN"
+
+
+def _no_app_setting(name: str, default: Any) -> Any:
+    return default
+
+
+#: How a response reads a setting of the current app (``MAX_COOKIE_SIZE``) without importing
+#: the app layer: the context module points this at the current app's config.
+app_setting: Callable[[str, Any], Any] = _no_app_setting
 
 
 class Response:
@@ -281,14 +291,32 @@ class Response:
         samesite: str | None = None,
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header. Values are quoted so that they cannot break the header."""
-        self.headers.add(
-            "Set-Cookie",
-            http.dump_cookie(
-                key, value, max_age=max_age, expires=expires, path=path, domain=domain,
-                secure=secure, httponly=httponly, samesite=samesite, partitioned=partitioned,
-            ),
+        """Add a ``Set-Cookie`` header. Values are quoted so that they cannot break the header.
+
+        A cookie above :attr:`max_cookie_size` is still sent, with a warning: browsers drop
+        such cookies without a word, and the warning is the only trace a developer gets.
+        """
+        cookie = http.dump_cookie(
+            key, value, max_age=max_age, expires=expires, path=path, domain=domain,
+            secure=secure, httponly=httponly, samesite=samesite, partitioned=partitioned,
         )  # fmt: skip
+        limit = self.max_cookie_size
+        if limit and len(cookie) > limit:
+            warnings.warn(
+                f"The {key!r} cookie is too large: {len(cookie)} bytes where browsers keep "
+                f"{limit} at most (MAX_COOKIE_SIZE); they may ignore it silently.",
+                stacklevel=2,
+            )
+        self.headers.add("Set-Cookie", cookie)
+
+    @property
+    def max_cookie_size(self) -> int:
+        """The largest ``Set-Cookie`` value set without a warning; 0 turns the check off.
+
+        The current app's ``MAX_COOKIE_SIZE``; outside an app, 4093 bytes, the limit browsers
+        keep to.
+        """
+        return int(app_setting("MAX_COOKIE_SIZE", 4093))
 
     def delete_cookie(
         self,

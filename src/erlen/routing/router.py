@@ -224,6 +224,18 @@ class Router:
             reason = f"no rule for this endpoint accepts method {method!r}"
         raise BuildError(endpoint, values, reason)
 
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """Whether a rule of ``endpoint`` takes all of ``arguments`` (from its path or defaults).
+
+        Werkzeug's name, used by URL-default functions that add a value (a language code) only
+        to the endpoints that take it.
+        """
+        wanted = set(arguments)
+        return any(
+            wanted <= {*rule.arguments, *(rule.defaults or ())}
+            for rule in self._by_endpoint.get(endpoint, ())
+        )
+
     def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
         """Every rule (or every rule of ``endpoint``), in the order it was added."""
         if endpoint is None:
