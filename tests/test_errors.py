@@ -310,3 +310,15 @@ def test_trap_http_exceptions_lets_http_errors_propagate_like_any_other() -> Non
         app.test_client().get("/gone")
     app.testing = False
     assert app.test_client().get("/gone").status_code == 500
+
+
+def test_registering_a_handler_for_something_else_than_an_exception_class_says_what_is_wrong() -> (
+    None
+):
+    app = Erlen(__name__)
+    with pytest.raises(TypeError, match=r"ValueError\(\) is an instance, not a class"):
+        app.register_error_handler(ValueError(), lambda e: "x")
+    with pytest.raises(ValueError, match="'list' is not a subclass of Exception"):
+        app.register_error_handler(list, lambda e: "x")
+    with pytest.raises(ValueError, match="999"):
+        app.register_error_handler(999, lambda e: "x")

@@ -18,7 +18,7 @@ from erlen import (
     session,
 )
 from erlen.sessions import SecureCookieSession, SessionInterface
-from erlen.testing import EnvironBuilder, ErlenCliRunner, TestResponse, build_environ
+from erlen.testing import EnvironBuilder, ErlenCliRunner, TestClient, TestResponse, build_environ
 
 
 @pytest.fixture
@@ -711,3 +711,26 @@ def test_cli_runner_invokes_the_app_commands(app: Erlen) -> None:
     runner = app.test_cli_runner()
     assert isinstance(runner, ErlenCliRunner)
     assert runner.invoke(args=["hello"]).output == "Hello\n"
+
+
+def test_the_apps_client_and_runner_classes_are_the_ones_built() -> None:
+    class AuthClient(TestClient):
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("headers", {"Authorization": "Bearer t"})
+            return super().open(*args, **kwargs)
+
+    class Runner(ErlenCliRunner):
+        pass
+
+    app = Erlen(__name__)
+    app.test_client_class = AuthClient
+    app.test_cli_runner_class = Runner
+
+    @app.route("/who")
+    def who() -> str:
+        return request.headers.get("Authorization", "nobody")
+
+    client = app.test_client()
+    assert isinstance(client, AuthClient)
+    assert client.get("/who").text == "Bearer t"
+    assert isinstance(app.test_cli_runner(), Runner)

@@ -80,6 +80,10 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     config_class: type[Config] = Config
     app_ctx_globals_class: type[Namespace] = Namespace
     aborter_class: type[Aborter] = Aborter
+    #: The classes :meth:`test_client` and :meth:`test_cli_runner` build, when set (Flask's
+    #: way to give every test a client subclass, as pytest-flask does).
+    test_client_class: type[Any] | None = None
+    test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
 
     def __init__(
@@ -422,13 +426,14 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         """A client that calls the app in-process: ``client.get("/")``."""
         from .testing import TestClient
 
-        return TestClient(self, use_cookies=use_cookies, **kwargs)
+        cls = self.test_client_class or TestClient
+        return cast(TestClient, cls(self, use_cookies=use_cookies, **kwargs))
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click test runner that invokes the app's CLI commands."""
         from .testing import ErlenCliRunner
 
-        return ErlenCliRunner(self, **kwargs)
+        return (self.test_cli_runner_class or ErlenCliRunner)(self, **kwargs)
 
     # -- dispatch ----------------------------------------------------------------------------
 

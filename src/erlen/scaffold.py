@@ -344,11 +344,21 @@ class Scaffold:
                 exc_class: type[BaseException] = default_exceptions[code_or_exception]
             except KeyError:
                 raise ValueError(
-                    f"{code_or_exception} is not an HTTP error status Erlen knows; register a "
-                    "handler for an exception class instead."
+                    f"{code_or_exception} is not an HTTP error status Erlen knows. Use a subclass "
+                    "of HTTPException with that code and register the handler for it."
                 ) from None
         elif isinstance(code_or_exception, type) and issubclass(code_or_exception, BaseException):
             exc_class = erlen_class_for(code_or_exception)
+        elif isinstance(code_or_exception, BaseException):
+            raise TypeError(
+                f"{code_or_exception!r} is an instance, not a class. Register a handler for an "
+                "exception class or an HTTP status code."
+            )
+        elif isinstance(code_or_exception, type):  # a class, but not an exception: as Flask
+            raise ValueError(
+                f"{code_or_exception.__name__!r} is not a subclass of Exception. Register a "
+                "handler for an exception class or an HTTP status code."
+            )
         else:
             raise TypeError(
                 f"{code_or_exception!r} is neither an exception class nor an HTTP status code."
