@@ -557,6 +557,22 @@ def test_instance_path_beside_module_or_package(tmp_path, monkeypatch) -> None:
     assert importlib.import_module("modapp").app.instance_path == str(tmp_path / "instance")
 
 
+def test_an_installed_apps_instance_folder_is_under_its_prefix(tmp_path, monkeypatch) -> None:
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    (site / "siteapp").mkdir(parents=True)
+    (site / "siteapp" / "__init__.py").write_text(
+        "from erlen import Erlen\napp = Erlen(__name__)\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "siteapp", raising=False)
+    import importlib
+
+    app = importlib.import_module("siteapp").app
+    assert app.instance_path == str(tmp_path / "var" / "siteapp-instance")
+    with pytest.raises(ValueError, match="must be absolute"):
+        Erlen("siteapp", instance_path="relative/instance")
+
+
 def test_werkzeug_style_converter_with_arguments_ports_unchanged(app: Erlen, client) -> None:
     from erlen.routing import BaseConverter
 
@@ -621,3 +637,61 @@ def test_async_views_hooks_and_handlers_run_to_completion_under_wsgi(app: Erlen,
     assert response.headers["X-Async"] == "1"
     assert client.get("/missing").text == "async handler"
     assert seen == ["teardown", "teardown"]
+
+
+class AuditedApp(Erlen):
+    """A Flask-style subclass: both dispatch methods overridden with Flask's signatures."""
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self.log: list[str] = []
+
+    def full_dispatch_request(self) -> Response:
+        self.log.append(f"full {request.path}")
+        response = super().full_dispatch_request()
+        response.headers["X-Audited"] = "yes"
+        return response
+
+    def dispatch_request(self) -> object:  # type: ignore[override]
+        self.log.append(f"view {request.endpoint}")
+        return super().dispatch_request()
+
+
+def test_a_subclass_s_dispatch_overrides_run_for_sync_and_async_views() -> None:
+    app = AuditedApp(__name__)
+
+    @app.route("/sync")
+    def sync_view() -> str:
+        return "s"
+
+    @app.route("/async")
+    async def async_view() -> str:
+        return "a"
+
+    client = app.test_client()
+    for path, body in (("/sync", "s"), ("/async", "a"), ("/missing", None)):
+        response = client.get(path)
+        assert response.headers["X-Audited"] == "yes"
+        if body is not None:
+            assert response.text == body
+    assert app.log == [
+        "full /sync", "view sync_view", "full /async", "view async_view", "full /missing",
+        "view None",
+    ]  # fmt: skip
+
+
+def test_request_context_takes_a_wsgi_environ_as_in_flask() -> None:
+    from erlen.testing import EnvironBuilder
+
+    app = Erlen(__name__)
+
+    @app.route("/hello")
+    def hello() -> str:
+        return f"hello {request.args['name']}"
+
+    environ = EnvironBuilder(app, "/hello", query_string="name=Ada").get_environ()
+    with app.request_context(environ):
+        assert request.path == "/hello"
+        assert app.full_dispatch_request().get_data() == b"hello Ada"
+    with pytest.raises(RuntimeError, match="request context"):
+        app.full_dispatch_request()

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from erlen import Erlen, Response, request
 from erlen.datastructures import (
     BadRequestKeyError,
+    CacheControl,
     EnvironHeaders,
     FileStorage,
     Headers,
@@ -565,3 +567,39 @@ def test_header_set_reports_each_change_and_only_changes() -> None:
     items.clear()
     assert seen == ["GET, POST", "GET, POST, PUT", "POST, PUT", ""]
     assert not items and len(items) == 0
+
+
+def test_cache_control_reads_directives_as_typed_attributes() -> None:
+    cc = CacheControl.parse('max-age=60, No-Cache="Set-Cookie", public, s-maxage=abc, x="a,b"')
+    assert cc.max_age == 60
+    assert cc.no_cache == "Set-Cookie"
+    assert cc.public is True and cc.no_store is False and cc.private is None
+    assert cc.s_maxage is None  # not a number: ignored, not an error
+    assert cc["x"] == "a,b"
+    assert CacheControl.parse(None) == {} and CacheControl.parse(",,") == {}
+
+
+def test_response_cache_control_writes_the_header_back() -> None:
+    response = Response("x")
+    response.cache_control.max_age = 300
+    response.cache_control.public = True
+    assert response.headers["Cache-Control"] == "max-age=300, public"
+    response.cache_control.no_cache = "Set-Cookie"
+    assert response.cache_control.no_cache == "Set-Cookie"
+    cc = response.cache_control
+    cc.max_age = None
+    cc.public = False
+    del cc.no_cache
+    assert "Cache-Control" not in response.headers
+    response.cache_control["x-token"] = "a b"
+    assert response.headers["Cache-Control"] == 'x-token="a b"'
+
+
+def test_request_cache_control_parses_what_the_client_sent(app: Erlen, client) -> None:
+    @app.route("/")
+    def page() -> dict[str, object]:
+        cc = request.cache_control
+        return {"no_cache": cc.no_cache, "max_age": cc.max_age}
+
+    answer = client.get("/", headers={"Cache-Control": "no-cache, max-age=0"}).json
+    assert answer == {"no_cache": True, "max_age": 0}

@@ -763,3 +763,12 @@ def test_is_endpoint_expecting_looks_at_every_rule_of_the_endpoint() -> None:
     assert router.is_endpoint_expecting("about", "page")
     assert not router.is_endpoint_expecting("about", "lang", "page")
     assert not router.is_endpoint_expecting("missing", "lang")
+
+
+def test_a_value_goes_into_the_path_of_the_rule_that_takes_it_before_the_query() -> None:
+    router = Router()
+    router.add(Rule("/items/", endpoint="items"))
+    router.add(Rule("/items/<int:id>", endpoint="items"))
+    assert router.build("items", {"id": 42}) == "/items/42"
+    assert router.build("items", {}) == "/items/"
+    assert router.build("items", {"page": 2}) == "/items/?page=2"

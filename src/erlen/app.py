@@ -39,10 +39,10 @@ from .lifespan import Lifespan
 from .request import Limits, Request
 from .response import Response
 from .routing import Router, Rule
-from .scaffold import Scaffold
+from .scaffold import Scaffold, find_package
 from .signalgate import gate
 from .urls import build_url
-from .wsgi import handle_wsgi
+from .wsgi import handle_wsgi, wsgi_request
 
 if TYPE_CHECKING:
     import asyncio
@@ -85,6 +85,15 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     test_client_class: type[Any] | None = None
     test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
+    # Whether a subclass overrides dispatch_request / full_dispatch_request (set below): the
+    # dispatch then calls them as Flask does, and over ASGI runs such requests in a thread.
+    _custom_dispatch = False
+    _custom_full_dispatch = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._custom_dispatch = cls.dispatch_request is not Erlen.dispatch_request
+        cls._custom_full_dispatch = cls.full_dispatch_request is not Erlen.full_dispatch_request
 
     def __init__(
         self,
@@ -104,7 +113,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
-            raise ValueError("instance_path must be an absolute path.")
+            raise ValueError(f"The instance path must be absolute, not {instance_path!r}.")
         self.instance_path = instance_path
         self.config = self.config_class(
             instance_path if instance_relative_config else self.root_path, self.default_config
@@ -160,11 +169,13 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         return f"<Erlen {self.name!r}>"
 
     def auto_find_instance_path(self) -> str:
-        """``instance/`` beside the app's module, or beside its package's folder (as Flask)."""
-        module = sys.modules.get(self.import_name)
-        is_package = module is not None and hasattr(module, "__path__")
-        base = os.path.dirname(self.root_path) if is_package else self.root_path
-        return os.path.join(base, "instance")
+        """Where the instance folder is when none is given, as in Flask: ``instance/`` beside
+        the app's top-level package or module, or ``<prefix>/var/<name>-instance`` for an app
+        installed into a Python prefix (a virtualenv, site-packages)."""
+        prefix, folder = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(folder, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -419,7 +430,11 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
         return Context(self, build_request(self, *args, **kwargs))
 
-    def request_context(self, request: Request) -> Context:
+    def request_context(self, request: Request | dict[str, Any]) -> Context:
+        """A context for ``request``, to push with ``with``; Flask's form, a WSGI environ, builds
+        the request from it as the WSGI adapter does."""
+        if isinstance(request, dict):
+            request = wsgi_request(self, request)
         return Context(self, request)
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
@@ -447,7 +462,9 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             self._send("appcontext_pushed")
         error: BaseException | None = None
         try:
-            return self.full_dispatch_request(ctx, request)
+            if self._custom_full_dispatch:  # a Flask-style override takes no arguments
+                return self.full_dispatch_request()
+            return self._full_dispatch(ctx, request)
         except BaseException as exc:
             error = exc
             raise
@@ -473,8 +490,17 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
         signals.send(getattr(signals, signal), self, **kwargs)
 
-    def full_dispatch_request(self, ctx: Context, request: Request) -> Response:
-        """Route, run hooks and the view, and turn the outcome into a response."""
+    def full_dispatch_request(self) -> Response:
+        """Route, run hooks and the view, and turn the outcome into a response.
+
+        The current request's; a subclass may override it (and call it) as in Flask.
+        """
+        ctx = _cv_context.get()
+        if ctx is None or ctx.request is None:
+            raise RuntimeError("full_dispatch_request() needs an active request context.")
+        return self._full_dispatch(ctx, ctx.request)
+
+    def _full_dispatch(self, ctx: Context, request: Request) -> Response:
         try:
             if request.limits.trusted_hosts is not None:
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
@@ -486,8 +512,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             if self._has_request_hooks:
                 rv = self.preprocess_request(request)
             if rv is None:
-                # PERF: dispatch_request() without its call level, in the common case.
-                rv = self._call_view(request)
+                # PERF: dispatch_request() without its call level, unless a subclass has its own.
+                rv = self.dispatch_request() if self._custom_dispatch else self._call_view(request)
                 if type(rv) is CoroutineType:
                     rv = self.run_async(rv)
             response = self.make_response(rv)
@@ -525,7 +551,11 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         )
 
     def dispatch_request(self, request: Request | None = None) -> Any:
-        """Call the matched view with the URL's values; raise the routing error if none matched."""
+        """Call the matched view with the URL's values; raise the routing error if none matched.
+
+        A subclass may override it as in Flask (``def dispatch_request(self)``); the dispatch
+        then calls it for every request.
+        """
         rv = self._call_view(request if request is not None else current_request)
         if type(rv) is CoroutineType:
             rv = self.run_async(rv)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from collections.abc import (
     Callable,
     Iterable,
@@ -27,7 +28,13 @@ from collections.abc import (
 from typing import IO, Any, Generic, NoReturn, TypeVar, overload
 
 from .errors import BadRequest
-from .http import dump_options_header, is_token, parse_options_header
+from .http import (
+    dump_options_header,
+    is_token,
+    parse_options_header,
+    quote_header_value,
+    unquote_header_value,
+)
 
 __all__ = [
     "BadRequestKeyError",
@@ -36,6 +43,7 @@ __all__ = [
     "Headers",
     "EnvironHeaders",
     "HeaderSet",
+    "CacheControl",
     "FileStorage",
 ]
 
@@ -779,6 +787,138 @@ class HeaderSet:
 
     def __repr__(self) -> str:
         return f"HeaderSet({self._items!r})"
+
+
+_DIRECTIVE = re.compile(r'\s*([^\s=,]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,]*?))?\s*(?:,|$)')
+
+
+class _Directive:
+    """One ``Cache-Control`` directive as an attribute of :class:`CacheControl`.
+
+    ``kind`` says what the attribute holds: ``"flag"`` True when present; ``"seconds"`` an int
+    or None; ``"flag_or_value"`` True when present bare, its value when it has one (``private``
+    and ``no-cache`` may name header fields), None when absent.
+    """
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name = name
+        self.kind = kind
+
+    def __get__(self, instance: CacheControl | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        if self.name not in instance:
+            return False if self.kind == "flag" else None
+        value = instance[self.name]
+        if self.kind == "flag":
+            return True
+        if self.kind == "seconds":
+            return int(value) if value is not None and value.isdigit() else None
+        return True if value is None else value
+
+    def __set__(self, instance: CacheControl, value: Any) -> None:
+        if value is None or value is False:
+            instance.pop(self.name, None)
+        elif value is True:
+            instance[self.name] = None
+        elif self.kind == "seconds":
+            instance[self.name] = str(int(value))
+        else:
+            instance[self.name] = str(value)
+
+    def __delete__(self, instance: CacheControl) -> None:
+        instance.pop(self.name, None)
+
+
+class CacheControl(dict[str, str | None]):
+    """A ``Cache-Control`` header as its directives: ``response.cache_control.max_age = 300``.
+
+    A dict from directive name to value (None for a bare one, ``no-store``) with the common
+    directives as typed attributes, as Werkzeug offers it. With ``on_update``, every change
+    calls it with the object, which is how the response's header is rewritten.
+    """
+
+    no_store = _Directive("no-store", "flag")
+    no_transform = _Directive("no-transform", "flag")
+    public = _Directive("public", "flag")
+    must_revalidate = _Directive("must-revalidate", "flag")
+    proxy_revalidate = _Directive("proxy-revalidate", "flag")
+    immutable = _Directive("immutable", "flag")
+    must_understand = _Directive("must-understand", "flag")
+    only_if_cached = _Directive("only-if-cached", "flag")
+    no_cache = _Directive("no-cache", "flag_or_value")
+    private = _Directive("private", "flag_or_value")
+    max_age = _Directive("max-age", "seconds")
+    s_maxage = _Directive("s-maxage", "seconds")
+    max_stale = _Directive("max-stale", "seconds")
+    min_fresh = _Directive("min-fresh", "seconds")
+    stale_while_revalidate = _Directive("stale-while-revalidate", "seconds")
+    stale_if_error = _Directive("stale-if-error", "seconds")
+
+    def __init__(
+        self,
+        directives: Mapping[str, str | None] | Iterable[tuple[str, str | None]] = (),
+        on_update: Callable[[CacheControl], None] | None = None,
+    ) -> None:
+        super().__init__(directives)
+        self.on_update = on_update
+
+    @classmethod
+    def parse(
+        cls, value: str | None, on_update: Callable[[CacheControl], None] | None = None
+    ) -> CacheControl:
+        """The directives of one header value; a malformed part is skipped, not an error."""
+        found: dict[str, str | None] = {}
+        for match in _DIRECTIVE.finditer(value or ""):
+            name, raw = match.group(1), match.group(2)
+            if raw is not None and raw.startswith('"'):
+                raw = unquote_header_value(raw)
+            found[name.lower()] = raw
+        return cls(found, on_update)
+
+    def to_header(self) -> str:
+        return ", ".join(
+            name
+            if value is None
+            else f"{name}={value if is_token(value) else quote_header_value(value)}"
+            for name, value in self.items()
+        )
+
+    __str__ = to_header
+
+    def _changed(self) -> None:
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def __setitem__(self, key: str, value: str | None) -> None:
+        super().__setitem__(key.lower(), value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key.lower())
+        self._changed()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key.lower(), *default)
+        self._changed()
+        return value
+
+    def setdefault(self, key: str, default: str | None = None) -> str | None:
+        if key.lower() not in self:
+            self[key] = default
+        return super().__getitem__(key.lower())
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            super().__setitem__(key.lower(), value)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def __repr__(self) -> str:
+        return f"<CacheControl {self.to_header()!r}>"
 
 
 class EnvironHeaders(_HeaderReader):

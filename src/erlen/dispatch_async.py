@@ -66,20 +66,23 @@ class AsyncDispatch:
             await self.startup_async()
         if request.url_rule is None and request.routing_exception is None:
             self._match_request(request)
+        # A subclass's own (sync) dispatch methods are honoured the sync way, in a thread.
+        in_thread = self._custom_dispatch or self._custom_full_dispatch
         rule = request.url_rule
-        if rule is not None:
+        if rule is not None and not in_thread:
             view = self.view_functions.get(rule.endpoint)
             automatic_options = rule.provide_automatic_options and request.method == "OPTIONS"
             if view is not None and not automatic_options:
                 is_async = self._async_views.get(view)  # PERF: _is_async_view without its call
                 if is_async is None:
                     is_async = self._is_async_view(view)
-                if not is_async:
-                    await _receive_before_thread(request)
-                    from .concurrency import run_in_thread  # here: keeps asyncio out of import
+                in_thread = not is_async
+        if in_thread:
+            await _receive_before_thread(request)
+            from .concurrency import run_in_thread  # here: keeps asyncio out of import
 
-                    # PERF: one hop to a worker thread for the whole request, hooks included.
-                    return await run_in_thread(self.executor, self.handle, request)
+            # PERF: one hop to a worker thread for the whole request, hooks included.
+            return await run_in_thread(self.executor, self.handle, request)
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
         signalled = gate.open  # PERF: one read for every signal of the request

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from . import http
-from .datastructures import FileStorage, Headers, ImmutableMultiDict, MultiDict, _HeaderReader
+from .datastructures import (
+    CacheControl,
+    FileStorage,
+    Headers,
+    ImmutableMultiDict,
+    MultiDict,
+    _HeaderReader,
+)
 from .errors import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .formparser import parse_form
 
@@ -312,6 +319,12 @@ class Request:
     def user_agent(self) -> http.UserAgent:
         """The ``User-Agent`` header (``""`` when absent): a str, with Werkzeug's ``.string``."""
         return http.UserAgent(self.headers.get("User-Agent", ""))
+
+    @property
+    def cache_control(self) -> CacheControl:
+        """The request's ``Cache-Control`` directives (``no_cache``, ``max_age``...), read-only
+        in spirit: changing them changes nothing the client sent."""
+        return CacheControl.parse(self.headers.get("Cache-Control"))
 
     @property
     def referrer(self) -> str | None:

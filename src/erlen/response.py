@@ -16,7 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 from . import http
-from .datastructures import Headers, HeaderSet, _check_value
+from .datastructures import CacheControl, Headers, HeaderSet, _check_value
 
 __all__ = ["Response", "redirect", "status_line"]
 
@@ -405,6 +405,20 @@ class Response:
     @content_language.setter
     def content_language(self, value: str | Iterable[str] | None) -> None:
         self._assign_header_set("Content-Language", value)
+
+    @property
+    def cache_control(self) -> CacheControl:
+        """The ``Cache-Control`` header as directives that write back:
+        ``response.cache_control.max_age = 300``, ``response.cache_control.no_store = True``."""
+        headers = self.headers
+
+        def write_back(directives: CacheControl) -> None:
+            if directives:
+                headers["Cache-Control"] = directives.to_header()
+            else:
+                headers.remove("Cache-Control")
+
+        return CacheControl.parse(headers.get("Cache-Control"), on_update=write_back)
 
     def _header_set(self, name: str) -> HeaderSet:
         headers = self.headers

@@ -6,6 +6,7 @@ records; a blueprint (``blueprints.py``) hands its records to the app when regis
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections import defaultdict
@@ -19,7 +20,15 @@ from .errors import (
     is_werkzeug_http_error_class,
 )
 
-__all__ = ["Scaffold", "get_root_path", "ErrorHandler", "HookScope", "HookList", "HookRegistry"]
+__all__ = [
+    "Scaffold",
+    "get_root_path",
+    "find_package",
+    "ErrorHandler",
+    "HookScope",
+    "HookList",
+    "HookRegistry",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 ErrorHandler = Callable[[Any], Any]
@@ -122,8 +131,6 @@ def get_root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename: str | None = getattr(module, "__file__", None) if module is not None else None
     if filename is None and (import_name == "__main__" or module is None):
-        import importlib.util
-
         try:
             spec = importlib.util.find_spec(import_name)
         except (ImportError, ValueError):
@@ -132,6 +139,55 @@ def get_root_path(import_name: str) -> str:
     if filename is None or filename in ("built-in", "namespace"):
         return os.getcwd()
     return os.path.dirname(os.path.abspath(filename))
+
+
+def _top_level_folder(import_name: str) -> str:
+    """The folder that holds ``import_name``'s top-level package or module (cwd if unknown)."""
+    top = import_name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return os.getcwd()
+    locations = spec.submodule_search_locations
+    if not locations:  # a plain module: the folder it sits in
+        return os.path.dirname(spec.origin or os.path.join(os.getcwd(), top))
+    if spec.origin not in (None, "namespace"):  # a regular package: its folder's parent
+        return os.path.dirname(os.path.dirname(spec.origin))
+    # A namespace package spans several folders: take the one that holds the app's own part.
+    chosen = locations[0]
+    try:
+        own = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        own = None
+    if own is not None and own.submodule_search_locations:
+        inner = os.path.commonpath(list(own.submodule_search_locations))
+        chosen = next(
+            (folder for folder in locations if os.path.commonpath([folder, inner]) == folder),
+            chosen,
+        )
+    return os.path.dirname(chosen)
+
+
+def find_package(import_name: str) -> tuple[str | None, str]:
+    """``(prefix, folder)`` for ``import_name``: the folder holding its top-level package, and
+    the installation prefix when it is installed (in ``sys.prefix`` or a ``site-packages``),
+    else None. An installed app keeps its instance folder under ``<prefix>/var``, as in Flask.
+    """
+    folder = _top_level_folder(import_name)
+    prefix = os.path.abspath(sys.prefix)
+    if os.path.commonpath([prefix, os.path.abspath(folder)]) == prefix:
+        return prefix, folder
+    parent, name = os.path.split(folder)
+    if name.lower() != "site-packages":
+        return None, folder
+    grandparent, parent_name = os.path.split(parent)
+    if parent_name.lower() == "lib":  # <prefix>/lib/site-packages (Windows)
+        return grandparent, folder
+    if os.path.basename(grandparent).lower() == "lib":  # <prefix>/lib/pythonX.Y/site-packages
+        return os.path.dirname(grandparent), folder
+    return parent, folder
 
 
 class Scaffold:

@@ -232,7 +232,9 @@ def send_file(
         # a buffer and two more system calls (isatty, lseek) per file opened.
         file = open(str(path), "rb", buffering=0)  # noqa: SIM115 -- closed by FileBody
     body = FileBody(file, offset, length if offset is not None else size)
-    response = response_class(None, status, headers, mimetype=mimetype)
+    # direct_passthrough, as Werkzeug sets it: middleware that rewrites bodies (compression)
+    # leaves a file alone.
+    response = response_class(None, status, headers, mimetype=mimetype, direct_passthrough=True)
     response.response = body
     return response
 

@@ -436,9 +436,9 @@ class EnvironBuilder:
             raise TypeError(
                 "get_request() needs an app: create the builder with EnvironBuilder(app)."
             )
-        from .wsgi import _build_request
+        from .wsgi import wsgi_request
 
-        request: Request = _build_request(self.app, self.get_environ())
+        request: Request = wsgi_request(self.app, self.get_environ())
         return request
 
     def copy(self) -> EnvironBuilder:
@@ -523,9 +523,9 @@ class TestResponse(Response):
     def request(self) -> Request | None:
         """The request object for what was sent (built when first read)."""
         if self._request is None and self._app is not None and self._environ is not None:
-            from .wsgi import _build_request
+            from .wsgi import wsgi_request
 
-            self._request = _build_request(self._app, self._environ)
+            self._request = wsgi_request(self._app, self._environ)
         return self._request
 
     @request.setter
@@ -1012,9 +1012,9 @@ class TestClient:
         environ = builder.get_environ()
         builder.close()
         self._add_cookies(environ)
-        from .wsgi import _build_request
+        from .wsgi import wsgi_request
 
-        request: Request = _build_request(app, environ)
+        request: Request = wsgi_request(app, environ)
         interface = app.session_interface
         outer = _cv_context.get()
         # Like app.test_request_context(): the session interface runs inside the fake request's

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .app import Erlen
     from .response import Response
 
-__all__ = ["handle_wsgi", "decode_wsgi_path"]
+__all__ = ["handle_wsgi", "wsgi_request", "decode_wsgi_path"]
 
 StartResponse = Callable[..., Any]
 
@@ -47,7 +47,7 @@ def handle_wsgi(
     if not app._started:
         app.startup()  # WSGI has no lifespan: the before-serving hooks run before the first request
     try:
-        request = _build_request(app, environ)
+        request = wsgi_request(app, environ)
     except HTTPException as exc:
         response = exc.get_response(http.prefers_json(environ.get("HTTP_ACCEPT")))
         return _send(response, environ, start_response)
@@ -55,7 +55,9 @@ def handle_wsgi(
     return _send(response, environ, start_response)
 
 
-def _build_request(app: Erlen, environ: dict[str, Any]) -> Request:
+def wsgi_request(app: Erlen, environ: dict[str, Any]) -> Request:
+    """The request ``app`` sees for a WSGI ``environ``; a malformed one carries its 400 as the
+    request's routing error (a custom request class raises it instead)."""
     limits = app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None

@@ -103,8 +103,10 @@ class Router:
         candidates = self._build_order.setdefault(rule.endpoint, [])
         candidates.append(rule)
         # Rules that pin more values (``/page/`` with defaults={"n": 1}) are built first, so
-        # that values equal to those defaults give the canonical, shorter URL.
-        candidates.sort(key=lambda candidate: -len(candidate._fixed_defaults))
+        # that values equal to those defaults give the canonical, shorter URL; then rules that
+        # take more path variables, so that a value goes into the path rather than the query
+        # (``/items/42`` before ``/items/?id=42``), as Werkzeug orders them.
+        candidates.sort(key=lambda rule: (-len(rule._fixed_defaults), -len(rule.arguments)))
         self._tables = None
 
     def _compile(self) -> tuple[_Table, _Table]:
