@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck hello bench fuzz soak clean
+.PHONY: run test lint typecheck hello bench fuzz soak flask-suite clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ fuzz: $(STAMP)
 # The demo app under gunicorn (4 workers) and wrk for 180 s: leaks, 5xx, socket errors.
 soak: $(STAMP)
 	$(PY) bench/soak.py
+
+# Flask 3.1.3's own test suite (from its sdist) run against Erlen through erlen.flask_patch;
+# prints passed/of per test file. Needs the network once, to download the sdist. asgiref
+# only lets test_async.py run (Flask skips it without); Erlen itself does not use it.
+flask-suite: $(STAMP)
+	$(PY) -m pip install --quiet "pytest-timeout>=2.3" "asgiref>=3.7"
+	$(PY) scripts/flask_suite.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

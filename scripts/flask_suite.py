@@ -2,8 +2,8 @@
 
 Downloads Flask's sdist (the version below) into ``.cache/``, runs its ``tests/`` with pytest
 (the ``flask_suite_shim`` plugin beside this script imports the patch before anything else), and
-prints passed and failed counts per test file. Extra arguments go to pytest: ``python scripts/flask_suite.py -x
--k session``.
+prints passed and failed counts per test file. Extra arguments go to pytest:
+``python scripts/flask_suite.py -x -k session``.
 """
 
 from __future__ import annotations
@@ -76,14 +76,20 @@ def main() -> int:
     )
     with report.open("w") as out:
         subprocess.run(command, cwd=tests.parent, stdout=out, stderr=subprocess.STDOUT, env=env)
-    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    pattern = re.compile(r"^(PASSED|FAILED|ERROR) tests/([\w/]+\.py)::")
+    # One outcome per test: a test that passed and then errored in its teardown did not pass.
+    outcomes: dict[str, str] = {}
+    pattern = re.compile(r"^(PASSED|FAILED|ERROR) (tests/[\w/]+\.py::\S+)")
     for line in report.read_text().splitlines():
         match = pattern.match(line)
         if match:
-            counts[match.group(2)][match.group(1)] += 1
+            status, test = match.groups()
+            if outcomes.get(test) in (None, "PASSED"):
+                outcomes[test] = status
     for line in deselected.read_text().splitlines():
-        counts[line.split("::")[0].removeprefix("tests/")]["FAILED"] += 1
+        outcomes[line.strip()] = "FAILED"
+    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for test, status in outcomes.items():
+        counts[test.split("::")[0].removeprefix("tests/")][status] += 1
     total = collections.Counter[str]()
     print(f"{'file':32} {'passed':>7} {'of':>5}")
     for name in sorted(counts):
