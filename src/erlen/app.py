@@ -92,8 +92,13 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # PERF: decided once per class, by which methods the dispatch calls, not per request.
         cls._custom_dispatch = cls.dispatch_request is not Erlen.dispatch_request
         cls._custom_full_dispatch = cls.full_dispatch_request is not Erlen.full_dispatch_request
+        cls._run_view = cls._run_dispatch_request if cls._custom_dispatch else cls._call_view
+        cls._run_full_dispatch = (
+            cls._run_full_dispatch_request if cls._custom_full_dispatch else cls._full_dispatch
+        )
 
     def __init__(
         self,
@@ -462,9 +467,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             self._send("appcontext_pushed")
         error: BaseException | None = None
         try:
-            if self._custom_full_dispatch:  # a Flask-style override takes no arguments
-                return self.full_dispatch_request()
-            return self._full_dispatch(ctx, request)
+            return self._run_full_dispatch(ctx, request)
         except BaseException as exc:
             error = exc
             raise
@@ -500,20 +503,24 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             raise RuntimeError("full_dispatch_request() needs an active request context.")
         return self._full_dispatch(ctx, ctx.request)
 
+    def _run_full_dispatch_request(self, ctx: Context, request: Request) -> Response:
+        return self.full_dispatch_request()  # a subclass's override, called as Flask calls it
+
     def _full_dispatch(self, ctx: Context, request: Request) -> Response:
+        signalled = gate.open
         try:
             if request.limits.trusted_hosts is not None:
                 request.host  # noqa: B018 - raises BadRequest for an untrusted Host header
             if request.url_rule is None and request.routing_exception is None:
                 self._match_request(request)
-            if gate.open:
+            if signalled:
                 self._send("request_started")
             rv = None
             if self._has_request_hooks:
                 rv = self.preprocess_request(request)
             if rv is None:
                 # PERF: dispatch_request() without its call level, unless a subclass has its own.
-                rv = self.dispatch_request() if self._custom_dispatch else self._call_view(request)
+                rv = self._run_view(request)
                 if type(rv) is CoroutineType:
                     rv = self.run_async(rv)
             response = self.make_response(rv)
@@ -527,7 +534,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             ctx.after_request_functions
             or self._has_request_hooks
             or ctx._session is not None
-            or gate.open
+            or signalled
         ):
             return self.finalize_request(ctx, response)
         return response
@@ -561,6 +568,9 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             rv = self.run_async(rv)
         return rv
 
+    def _run_dispatch_request(self, request: Request) -> Any:
+        return self.dispatch_request()  # a subclass's override, called as Flask calls it
+
     def _call_view(self, request: Request) -> Any:
         """The matched view's return value, still a coroutine for an ``async def`` view."""
         if request.routing_exception is not None:
@@ -573,6 +583,11 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             return self.make_default_options_response(self.url_map.allowed_methods(request.path))
         view_args: dict[str, Any] = request.view_args  # type: ignore[assignment]
         return self.view_functions[rule.endpoint](**view_args)
+
+    # What the dispatch calls for the view and for the whole request; a subclass that overrides
+    # dispatch_request or full_dispatch_request gets the ``_run_...`` methods instead.
+    _run_view = _call_view
+    _run_full_dispatch = _full_dispatch
 
     def run_async(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run an ``async def`` view's or hook's coroutine to completion from sync dispatch.

@@ -300,7 +300,7 @@ class Response:
             key, value, max_age=max_age, expires=expires, path=path, domain=domain,
             secure=secure, httponly=httponly, samesite=samesite, partitioned=partitioned,
         )  # fmt: skip
-        limit = self.max_cookie_size
+        limit = app_setting("MAX_COOKIE_SIZE", 4093)  # PERF: max_cookie_size, inlined
         if limit and len(cookie) > limit:
             warnings.warn(
                 f"The {key!r} cookie is too large: {len(cookie)} bytes where browsers keep "
