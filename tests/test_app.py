@@ -310,6 +310,22 @@ def test_duplicate_endpoint_with_other_function_fails(app: Erlen) -> None:
         app.add_url_rule("/b", "view", other)
 
 
+def test_one_method_of_one_object_may_serve_several_rules(app: Erlen, client) -> None:
+    class Pages:
+        def __init__(self, app: Erlen) -> None:
+            app.add_url_rule("/", "index", self.index)
+            app.add_url_rule("/<name>/", "index", self.index)
+
+        def index(self, name: str = "home") -> str:
+            return name
+
+    Pages(app)
+    assert client.get("/").text == "home"
+    assert client.get("/about/").text == "about"
+    with pytest.raises(AssertionError, match="overwriting"):
+        Pages(app)  # another object's method is another view
+
+
 def test_endpoint_decorator(app: Erlen, client) -> None:
     app.add_url_rule("/late", "late")
 

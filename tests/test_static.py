@@ -350,6 +350,27 @@ def test_blueprint_static_folder(app: Erlen, tmp_path: Path) -> None:
     assert response.mimetype == "text/css"
 
 
+def test_blueprint_static_files_are_cached_as_the_app_and_the_blueprint_say(
+    app: Erlen, tmp_path: Path
+) -> None:
+    (tmp_path / "bp" / "static").mkdir(parents=True)
+    (tmp_path / "bp" / "static" / "bp.css").write_text("p {}")
+    (tmp_path / "bp" / "static" / "bp.js").write_text("1")
+
+    class ShortLived(Blueprint):
+        def get_send_file_max_age(self, filename: str | None) -> int | None:
+            return 60 if filename == "bp.js" else super().get_send_file_max_age(filename)
+
+    blueprint = ShortLived(
+        "bp", __name__, static_folder="static", url_prefix="/bp", root_path=str(tmp_path / "bp")
+    )
+    app.register_blueprint(blueprint)
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
+    client = app.test_client()
+    assert client.get("/bp/static/bp.css").headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/bp/static/bp.js").headers["Cache-Control"] == "public, max-age=60"
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -534,3 +555,12 @@ def test_file_body_closes_its_file_when_the_client_leaves(app: Erlen) -> None:
     assert isinstance(body, FileBody)
     response.close()
     assert body.file.closed
+
+
+def test_a_static_url_path_with_a_trailing_slash_serves_the_same_files(tmp_path: Path) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "a.txt").write_text("a")
+    app = Erlen("trailing", root_path=str(tmp_path), static_url_path="/files/")
+    assert app.test_client().get("/files/a.txt").text == "a"
+    with app.test_request_context():
+        assert url_for("static", filename="a.txt") == "/files/a.txt"

@@ -345,7 +345,9 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             raise TypeError(f"Unknown route options: {', '.join(sorted(options))}.")
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
-            if existing is not None and existing is not view_func:
+            # ``!=``, not ``is not``: ``self.index`` is a new bound method at each access, and
+            # two of them for one object and function are the same view.
+            if existing is not None and existing != view_func:
                 raise AssertionError(
                     f"View function mapping is overwriting an existing endpoint function: "
                     f"{endpoint}. Give the route a distinct 'endpoint=' name."

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .context import current_app
 from .scaffold import Scaffold
 
 if TYPE_CHECKING:
@@ -150,7 +151,13 @@ class Blueprint(Scaffold):
 
         if self.static_folder is None:
             raise RuntimeError(f"Blueprint {self.name!r} has no static folder.")
-        return send_from_directory(self.static_folder, filename)
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(self.static_folder, filename, max_age=max_age)
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """How long browsers may cache the blueprint's static ``filename``: by default the
+        current app's ``SEND_FILE_MAX_AGE_DEFAULT``; a subclass may answer per file."""
+        return current_app.get_send_file_max_age(filename)
 
     def register(self, app: Erlen, options: dict[str, Any]) -> None:
         """Replay the blueprint's records on ``app``; called by ``app.register_blueprint``."""
