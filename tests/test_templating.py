@@ -336,3 +336,37 @@ def test_json_filter_uses_the_app_provider_and_escapes_for_html(app: Erlen) -> N
 
     text = app.test_client().get("/").text
     assert text == '<script>var data = "\\u003c/script\\u003e";</script>'
+
+
+def test_a_subclass_chooses_the_loader_and_the_environment_class() -> None:
+    from erlen.templating import Environment
+
+    class Quiet(Environment):
+        pass
+
+    class Custom(Erlen):
+        jinja_environment = Quiet
+
+        def create_global_jinja_loader(self) -> jinja2.BaseLoader:
+            return jinja2.DictLoader({"index.html": "Hello {{ name }}"})
+
+    app = Custom(__name__)
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("index.html", name="Ada")
+
+    assert isinstance(app.jinja_env, Quiet)
+    assert app.test_client().get("/").text == "Hello Ada"
+
+
+def test_create_jinja_environment_overrides_are_used() -> None:
+    class Tuned(Erlen):
+        def create_jinja_environment(self) -> Any:
+            env = super().create_jinja_environment()
+            env.globals["site"] = "Erlen"
+            return env
+
+    app = Tuned(__name__)
+    with app.app_context():
+        assert render_template_string("{{ site }}") == "Erlen"

@@ -236,15 +236,21 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def jinja_env(self) -> Any:
         """The Jinja2 environment, created on first use (see ``templating.py``)."""
         if self._jinja_env is None:
-            from .templating import create_jinja_environment
-
-            self._jinja_env = create_jinja_environment(self)
+            self._jinja_env = self.create_jinja_environment()
         return self._jinja_env
 
     def create_jinja_environment(self) -> Any:
+        """The Jinja2 environment :attr:`jinja_env` holds, made on first use; a subclass may
+        override it (or set ``jinja_options`` / ``jinja_environment``), as in Flask."""
         from .templating import create_jinja_environment
 
         return create_jinja_environment(self)
+
+    def create_global_jinja_loader(self) -> Any:
+        """The environment's loader: the app's templates folder, then each blueprint's."""
+        from .templating import DispatchingLoader
+
+        return DispatchingLoader(self)
 
     def update_template_context(self, context: dict[str, Any]) -> None:
         """Add what every template sees (request, session, g, context processors) to ``context``."""

@@ -131,7 +131,7 @@ def create_jinja_environment(app: Erlen) -> jinja2.Environment:
     options.setdefault("autoescape", _select_autoescape)
     options.setdefault("auto_reload", _auto_reload_wanted(app))
     if "loader" not in options:
-        options["loader"] = DispatchingLoader(app)
+        options["loader"] = app.create_global_jinja_loader()
     environment_class: type[Environment] = getattr(app, "jinja_environment", Environment)
     env = environment_class(app, **options)
     env.derived_auto_reload = options["auto_reload"]

@@ -92,7 +92,20 @@ __all__ = [
 ]
 
 
+#: The submodules Flask's own ``__init__`` imports, so Flask code reaches them as attributes
+#: (``flask.templating.Environment``, ``flask.signals.Namespace``) without importing them.
+#: Here each is imported on first access instead: ``flask.signals`` loads blinker.
+_SUBMODULES = frozenset(
+    ("app", "blueprints", "cli", "config", "ctx", "globals", "helpers", "logging", "sessions",
+     "signals", "templating", "typing", "views", "wrappers")
+)  # fmt: skip
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     if name == "__version__":
         # Extensions read it to pick code paths (Flask-SQLAlchemy, Flask-Login): the Flask
         # release whose API Erlen follows.
