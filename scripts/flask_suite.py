@@ -78,7 +78,8 @@ def main() -> int:
         subprocess.run(command, cwd=tests.parent, stdout=out, stderr=subprocess.STDOUT, env=env)
     # One outcome per test: a test that passed and then errored in its teardown did not pass.
     outcomes: dict[str, str] = {}
-    pattern = re.compile(r"^(PASSED|FAILED|ERROR) (tests/[\w/]+\.py::\S+)")
+    # A test id may hold spaces (``[a b]`` parameters); it ends where pytest's `` - reason`` starts.
+    pattern = re.compile(r"^(PASSED|FAILED|ERROR) (tests/[\w/]+\.py::.+?)(?: - |$)")
     for line in report.read_text().splitlines():
         match = pattern.match(line)
         if match:
