@@ -317,3 +317,63 @@ def test_trusted_hosts_also_guard_routing_errors(trusted_app: Erlen) -> None:
     """An untrusted Host is refused before routing, so a 404 cannot hint at valid URLs."""
     response = trusted_app.test_client().get("/missing", headers={"Host": "evil.com"})
     assert response.status_code == 400
+
+
+def test_more_header_fields_than_max_header_count_answer_431(interface: str) -> None:
+    app = Erlen(__name__)
+    app.config["MAX_HEADER_COUNT"] = 8
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/", headers={f"X-{i}": "v" for i in range(3)}).status_code == 200
+    refused = client.get("/", headers={f"X-{i}": "v" for i in range(20)})
+    assert refused.status_code == 431
+    assert "header fields" in refused.text
+
+
+def test_header_values_over_max_header_bytes_answer_431_over_asgi(interface: str) -> None:
+    # Under WSGI the server enforces the size (waitress as app.run() sets it up: test_hostile).
+    if interface != "asgi":
+        pytest.skip("the WSGI side is the server's, tested against waitress in test_hostile")
+    app = Erlen(__name__)
+    app.config["MAX_HEADER_BYTES"] = 1024
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/", headers={"X-Small": "a" * 500}).status_code == 200
+    assert client.get("/", headers={"X-Big": "a" * 2000}).status_code == 431
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b'form-data; name="a',
+        b'form-data; name="f"; filename="x.txt',
+        b'attachment; name="a"',
+        b"form-data",
+        b'form-data; name="a"; x',
+    ],
+)
+def test_a_multipart_part_with_a_broken_disposition_is_a_400(disposition: bytes) -> None:
+    app = Erlen(__name__)
+
+    @app.post("/")
+    def index() -> dict[str, int]:
+        return {"fields": len(request.form), "files": len(request.files)}
+
+    body = b"--b\r\nContent-Disposition: " + disposition + b"\r\n\r\nvalue\r\n--b--\r\n"
+    response = app.test_client().post(
+        "/", data=body, content_type="multipart/form-data; boundary=b"
+    )
+    assert response.status_code == 400
+    well_formed = b'--b\r\nContent-Disposition: form-data; name=""\r\n\r\nvalue\r\n--b--\r\n'
+    response = app.test_client().post(
+        "/", data=well_formed, content_type="multipart/form-data; boundary=b"
+    )
+    assert response.json == {"fields": 1, "files": 0}

@@ -286,6 +286,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
                 config.get("MAX_FORM_PARTS"),
                 config.get("MAX_JSON_DEPTH", 64),
                 config.get("TRUSTED_HOSTS"),
+                config.get("MAX_HEADER_COUNT"),
+                config.get("MAX_HEADER_BYTES"),
             )
             self._limits_version = config.version
         return self._limits

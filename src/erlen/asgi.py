@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from . import http
 from .concurrency import iterate_in_thread, run_in_thread
 from .datastructures import Headers, _HeaderReader
-from .errors import BadRequest, HTTPException, RequestEntityTooLarge
+from .errors import BadRequest, HTTPException, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 from .request import _MISSING, LimitedStream, Limits, Request
 from .websocket import WebSocket
 
@@ -278,14 +278,29 @@ class ASGIRequest(Request):
         chunked = False
         try:
             self.path = _decode_path(scope)
-            for name, value in scope["headers"]:
+            headers = scope["headers"]
+            size = 0
+            for name, value in headers:
+                size += len(value)
                 if name == b"content-length":
                     length = http.parse_content_length(value.decode("latin-1"))
                     if length is None:
                         raise BadRequest("The Content-Length header is not a non-negative integer.")
                 elif name == b"transfer-encoding":
                     chunked = True
-        except BadRequest as exc:
+            # APPSEC: ASGI servers (uvicorn with httptools) may pass any number and size of
+            # headers on; the limits are Erlen's, as waitress's are under WSGI.
+            if limits.max_header_count is not None and len(headers) > limits.max_header_count:
+                raise RequestHeaderFieldsTooLarge(
+                    f"The request has {len(headers)} header fields; this server accepts "
+                    f"{limits.max_header_count} at most."
+                )
+            if limits.max_header_bytes is not None and size > limits.max_header_bytes:
+                raise RequestHeaderFieldsTooLarge(
+                    f"The request's headers hold {size} bytes; this server accepts "
+                    f"{limits.max_header_bytes} at most."
+                )
+        except HTTPException as exc:
             # As under WSGI, a malformed request still goes through the app for its 400.
             self.path = scope["path"]
             self.routing_exception = exc

@@ -40,6 +40,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_FORM_MEMORY_SIZE": 500_000,
     "MAX_FORM_PARTS": 1000,
     "MAX_JSON_DEPTH": 64,
+    # The request's header block: at most this many header fields and bytes (431 past them).
+    "MAX_HEADER_COUNT": 100,
+    "MAX_HEADER_BYTES": 32 * 1024,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "USE_X_SENDFILE": False,
     "TRAP_HTTP_EXCEPTIONS": False,

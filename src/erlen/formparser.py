@@ -12,7 +12,8 @@ held wholly in memory.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 from . import http
 from .datastructures import FileStorage, Headers, ImmutableMultiDict
@@ -25,6 +26,16 @@ __all__ = ["parse_form"]
 
 _CHUNK_SIZE = 64 * 1024
 _URLENCODED = "application/x-www-form-urlencoded"
+# RFC 7578 / 6266: ``form-data`` then ``; name=value`` parameters, each value a token or a quoted
+# string whose quotes close. The ``multipart`` parser reads broken ones leniently (an unclosed
+# ``filename="x`` turns an upload into a text field), so each part's header is checked here.
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED = r'"(?:[^"\\\r\n]|\\.)*"'
+# Matched against the stripped value, with no two adjacent ``\s*``: linear time, whatever the input.
+_DISPOSITION = re.compile(
+    rf"form-data(?:\s*;\s*{_TOKEN}\s*=\s*(?:{_TOKEN}|{_QUOTED}))*(?:\s*;)?", re.IGNORECASE
+)
+_NAME_PARAMETER = re.compile(r";\s*name\s*=", re.IGNORECASE)
 # Immutable, so one empty instance can be shared by every request without files.
 _NO_FILES: ImmutableMultiDict[FileStorage] = ImmutableMultiDict()
 
@@ -87,6 +98,7 @@ def _parse_multipart(
                 chunk = stream.read(_CHUNK_SIZE)
                 for event in parser.parse(chunk):
                     if isinstance(event, multipart.MultipartSegment):
+                        _check_part(event)
                         segment_name = event.name
                         if event.filename is None:
                             current_field, current_file = bytearray(), None
@@ -129,6 +141,21 @@ def _parse_multipart(
         _close_all(files, current_file)
         raise
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
+
+
+def _check_part(segment: Any) -> None:
+    """Refuse a part whose ``Content-Disposition`` is not well-formed or names no field (400)."""
+    disposition = next(
+        (value for name, value in segment.headerlist if name.lower() == "content-disposition"),
+        "",
+    )
+    if not _DISPOSITION.fullmatch(disposition.strip()):
+        raise BadRequest(
+            "A multipart part's Content-Disposition header is malformed (an unclosed quote, a "
+            "stray character, or not form-data)."
+        )
+    if not segment.name and not _NAME_PARAMETER.search(disposition):  # ``name=""`` is a name
+        raise BadRequest("A multipart part has no field name.")
 
 
 def _close_all(files: list[tuple[str, FileStorage]], current: FileStorage | None) -> None:

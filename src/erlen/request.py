@@ -48,7 +48,7 @@ class Limits:
 
     __slots__ = (
         "max_content_length", "max_form_memory_size", "max_form_parts", "max_json_depth",
-        "trusted_hosts",
+        "trusted_hosts", "max_header_count", "max_header_bytes",
     )  # fmt: skip
 
     def __init__(
@@ -58,7 +58,13 @@ class Limits:
         max_form_parts: int | None = 1000,
         max_json_depth: int = 64,
         trusted_hosts: Iterable[str] | None = None,
+        max_header_count: int | None = 100,
+        max_header_bytes: int | None = 32 * 1024,
     ) -> None:
+        #: At most this many request header fields, and this many bytes of header values
+        #: (``MAX_HEADER_COUNT``, ``MAX_HEADER_BYTES``): a 431 past either.
+        self.max_header_count = max_header_count
+        self.max_header_bytes = max_header_bytes
         self.max_content_length = max_content_length
         self.max_form_memory_size = max_form_memory_size
         self.max_form_parts = max_form_parts

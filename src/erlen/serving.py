@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .app import Erlen
 
-__all__ = ["run_simple", "AccessLogMiddleware", "load_dotenv_files", "run_with_reloader"]
+__all__ = [
+    "run_simple",
+    "make_server",
+    "AccessLogMiddleware",
+    "load_dotenv_files",
+    "run_with_reloader",
+]
 
 _RELOADER_ENV = "ERLEN_RUN_MAIN"
 
@@ -187,14 +193,30 @@ def _serve_asgi(app: Erlen, host: str, port: int, *, access_log: bool) -> None:
         print(" * Stopped.", flush=True)
 
 
-def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) -> None:
+def make_server(
+    app: Erlen,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    *,
+    threads: int = 8,
+    access_log: bool = False,
+) -> Any:
+    """The waitress server ``app.run()`` starts, with Erlen's limits set on it, not started.
+
+    APPSEC: waitress enforces the limits it can before the app sees a byte: the header block
+    (``MAX_HEADER_BYTES``, a 431) and the body (a little past ``MAX_CONTENT_LENGTH``, so the app
+    still answers its own 413 error object). A request that says ``Expect: 100-continue`` with
+    a body over ``MAX_CONTENT_LENGTH`` gets its 413 at once, before the client sends the body.
+    """
     from waitress.server import create_server
 
     wsgi_app: Callable[..., Iterable[bytes]] = app
     if access_log:
         _configure_access_log()
         wsgi_app = AccessLogMiddleware(app)
-    limit = app.config.get("MAX_CONTENT_LENGTH")
+    config = app.config
+    limit = config.get("MAX_CONTENT_LENGTH")
+    header_limit = config.get("MAX_HEADER_BYTES")
     server = create_server(
         wsgi_app,
         host=host,
@@ -202,10 +224,47 @@ def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) 
         threads=threads,
         ident="Erlen",
         clear_untrusted_proxy_headers=True,
-        # APPSEC: waitress buffers a body before the app sees it (up to 1 GiB by default); stop
-        # it a little past the app's own limit, so the app still answers its 413 error object.
         **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
+        **({"max_request_header_size": int(header_limit)} if header_limit else {}),
     )
+    channel_class = _channel_class(int(limit) if limit else None)
+    # One listener per address (IPv4 and IPv6 for "localhost"), each in the socket map.
+    socket_map = getattr(server, "map", None) or server._map
+    for listener in list(socket_map.values()):
+        if hasattr(listener, "channel_class"):
+            listener.channel_class = channel_class
+    return server
+
+
+def _channel_class(body_limit: int | None) -> type:
+    """A waitress channel whose parser refuses an announced body over ``body_limit`` at once.
+
+    waitress answers ``Expect: 100-continue`` as soon as the headers are in, then reads the
+    whole body before the app runs: the client would upload all of a body the app refuses (and
+    one past waitress's own limit gets no answer at all, waitress 3.0.2). Here such a request
+    ends with its 413 before any ``100 Continue``.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+    from waitress.utilities import RequestEntityTooLarge
+
+    class Parser(HTTPRequestParser):  # type: ignore[misc]
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            expects: bool = getattr(self, "expect_continue", False)
+            announced: int = getattr(self, "content_length", 0)
+            if expects and body_limit is not None and announced > body_limit:
+                self.expect_continue = False
+                self.error = RequestEntityTooLarge(
+                    f"The body ({announced} bytes) is larger than the limit of {body_limit} bytes."
+                )
+                self.completed = True
+
+    return type("ErlenChannel", (HTTPChannel,), {"parser_class": Parser})
+
+
+def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) -> None:
+    server = make_server(app, host, port, threads=threads, access_log=access_log)
     _print_banner(app, host, getattr(server, "effective_port", port), "waitress, WSGI")
     app.startup()
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import http
 from .datastructures import EnvironHeaders
-from .errors import BadRequest, HTTPException
+from .errors import BadRequest, HTTPException, RequestHeaderFieldsTooLarge
 from .request import _MISSING, BodyStream, LimitedStream, Limits, Request
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def wsgi_request(app: Erlen, environ: dict[str, Any]) -> Request:
     limits = app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
-    error: BadRequest | None = None
+    error: HTTPException | None = None
     if length_header:
         length = http.parse_content_length(length_header)
         if length is not None:
@@ -77,6 +77,10 @@ def wsgi_request(app: Erlen, environ: dict[str, Any]) -> Request:
         path = decode_wsgi_path(raw_path)
     except BadRequest as exc:
         error, path = exc, raw_path
+    # PERF: the environ holds every header and a score of CGI keys; only a large one is counted.
+    count_limit = limits.max_header_count
+    if count_limit is not None and len(environ) > count_limit and error is None:
+        error = _too_many_headers(environ, count_limit)
     request_class = app.request_class
     if request_class is Request:
         request = WSGIRequest(environ, path, stream, limits)
@@ -106,6 +110,18 @@ def wsgi_request(app: Erlen, environ: dict[str, Any]) -> Request:
         root_path=decode_wsgi_path(script_name) if script_name else "",
         environ=environ,
         limits=limits,
+    )
+
+
+def _too_many_headers(environ: dict[str, Any], limit: int) -> HTTPException | None:
+    """A 431 when the request has more than ``limit`` header fields (repeated names count once:
+    the server has joined them, and the joined value is under the server's size limit)."""
+    count = sum(1 for key in environ if key.startswith("HTTP_"))
+    count += ("CONTENT_TYPE" in environ) + ("CONTENT_LENGTH" in environ)
+    if count <= limit:
+        return None
+    return RequestHeaderFieldsTooLarge(
+        f"The request has {count} header fields; this server accepts {limit} at most."
     )
 
 
