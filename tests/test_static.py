@@ -278,12 +278,44 @@ def test_range_starting_past_the_end_answers_416(client: Any) -> None:
     assert response.headers["Content-Range"] == "bytes */21"
 
 
-@pytest.mark.parametrize("header", ["bytes=5-1", "items=0-4", "bytes=abc", "bytes=0-0,3-4"])
-def test_malformed_or_multiple_ranges_send_the_whole_file(client: Any, header: str) -> None:
+@pytest.mark.parametrize("header", ["bytes=5-1", "items=0-4", "bytes=abc", "bytes=0-4,2-20"])
+def test_malformed_or_whole_file_ranges_send_the_whole_file(client: Any, header: str) -> None:
     response = client.get("/static/hello.txt", headers={"Range": header})
     assert response.status_code == 200
     assert response.data == HELLO
     assert "Content-Range" not in response.headers
+
+
+def test_several_ranges_answer_206_multipart_byteranges(client: Any) -> None:
+    import email.parser
+
+    response = client.get("/static/hello.txt", headers={"Range": "bytes=0-0,3-4,-2"})
+    assert response.status_code == 206
+    assert "Content-Range" not in response.headers
+    assert response.mimetype == "multipart/byteranges"
+    assert response.headers["Content-Length"] == str(len(response.data))
+    # Parsed by the standard library's MIME parser, as a client would.
+    message = email.parser.BytesParser().parsebytes(
+        b"Content-Type: " + response.headers["Content-Type"].encode() + b"\r\n\r\n" + response.data
+    )
+    parts = [(part["Content-Range"], part.get_payload(decode=True)) for part in message.walk()][1:]
+    assert parts == [
+        ("bytes 0-0/21", HELLO[0:1]),
+        ("bytes 3-4/21", HELLO[3:5]),
+        ("bytes 19-20/21", HELLO[19:21]),
+    ]
+    # RFC 9110 defines Range for GET only: a HEAD answer describes the whole file.
+    head = client.head("/static/hello.txt", headers={"Range": "bytes=0-0,3-4"})
+    assert head.status_code == 200
+    assert head.data == b""
+    assert head.headers["Content-Length"] == str(len(HELLO))
+
+
+def test_overlapping_ranges_are_merged_before_they_are_sent(client: Any) -> None:
+    response = client.get("/static/hello.txt", headers={"Range": "bytes=0-5,2-8,10-12"})
+    assert response.status_code == 206
+    assert response.data.count(b"Content-Range") == 2
+    assert b"bytes 0-8/21" in response.data and b"bytes 10-12/21" in response.data
 
 
 def test_if_range_with_the_current_etag_or_date_allows_the_range(client: Any) -> None:

@@ -7,13 +7,13 @@ A file response streams the open file in 64 KiB blocks (or hands it to the serve
 
 - ``If-Match`` / ``If-Unmodified-Since`` that fail: 412 Precondition Failed;
 - ``If-None-Match`` / ``If-Modified-Since`` that match: 304 Not Modified, no body;
-- one ``Range`` (``bytes=0-99``, ``bytes=-100``, ``bytes=100-``), honoured when ``If-Range``
+- a ``Range`` (``bytes=0-99``, ``bytes=-100``, ``bytes=100-``), honoured when ``If-Range``
   (if any) still names this version: 206 Partial Content with ``Content-Range``; a range that
-  starts past the end: 416 with ``Content-Range: bytes */length``.
-
-Several ranges in one ``Range`` header are answered with the whole file (200), which RFC 9110
-allows ("a server MAY ignore the Range header field"): every client copes with it, and it avoids
-``multipart/byteranges``, which few clients ask for and which can cost more than the whole file.
+  starts past the end: 416 with ``Content-Range: bytes */length``;
+- several ranges in one header (``bytes=0-99,500-599``): 206 with a ``multipart/byteranges``
+  body, one part per range, each with its own ``Content-Range`` (RFC 9110, section 14.6).
+  APPSEC: overlapping ranges are merged first and at most 100 are honoured, so the answer is
+  never much larger than the file.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from . import http
 from .context import _cv_context
 from .datastructures import Headers
 from .errors import NotFound, RangeNotSatisfiable
-from .response import Response
+from .response import Response, _with_charset
 
 if TYPE_CHECKING:
     from .app import Erlen
@@ -200,9 +200,9 @@ def send_file(
         entity_tag = etag if isinstance(etag, str) else None
         try:
             precondition = _evaluate_preconditions(request, entity_tag, modified)
-            byte_range = None
+            ranges = None
             if precondition is None:
-                byte_range = _requested_range(request, size, entity_tag, modified)
+                ranges = _requested_ranges(request, size, entity_tag, modified)
         except BaseException:
             if file is not None:
                 file.close()
@@ -211,8 +211,12 @@ def send_file(
             if file is not None:
                 file.close()
             return _bodiless(response_class, precondition, headers, mimetype)
-        if byte_range is not None:
-            start, stop = byte_range
+        if ranges is not None and len(ranges) > 1:
+            if not use_x_sendfile:
+                return _byteranges(response_class, headers, mimetype, path, file, ranges, size or 0)
+            ranges = None  # the front server that sends the file answers the ranges itself
+        if ranges is not None:
+            start, stop = ranges[0]
             status, length = 206, stop - start
             headers.add("Content-Range", http.content_range(start, stop, size or 0))
             # Relative to where a file object stood when given, like the whole-file case.
@@ -363,10 +367,10 @@ def _evaluate_preconditions(
     return None
 
 
-def _requested_range(
+def _requested_ranges(
     request: Request, size: int | None, etag: str | None, modified: datetime | None
-) -> tuple[int, int] | None:
-    """The one byte range to send as ``(start, stop)``, or None to send the whole file.
+) -> list[tuple[int, int]] | None:
+    """The byte ranges to send as ``(start, stop)`` pairs, or None to send the whole file.
 
     Raises :class:`RangeNotSatisfiable` (416) when no requested range overlaps the file.
     """
@@ -380,12 +384,85 @@ def _requested_range(
         return None  # malformed or another unit: ignored, per RFC 9110
     if not ranges:
         raise RangeNotSatisfiable(size)
-    if len(ranges) > 1:
-        return None  # several ranges: the whole file (see the module docstring)
-    start, stop = ranges[0]
-    if start == 0 and stop == size:
+    if ranges == [(0, size)]:
         return None  # the whole file is what was asked for
-    return start, stop
+    return ranges
+
+
+def _byteranges(
+    response_class: type[Response],
+    headers: Headers,
+    mimetype: str,
+    path: str | os.PathLike[str] | None,
+    file: IO[bytes] | None,
+    ranges: list[tuple[int, int]],
+    total: int,
+) -> Response:
+    """The 206 ``multipart/byteranges`` answer to a request for several ranges of one file."""
+    boundary = os.urandom(12).hex()
+    part_type = _with_charset(mimetype, response_class.charset)
+    heads = [
+        (
+            f"--{boundary}\r\nContent-Type: {part_type}\r\n"
+            f"Content-Range: {http.content_range(start, stop, total)}\r\n\r\n"
+        ).encode("latin-1")
+        for start, stop in ranges
+    ]
+    tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
+    length = sum(len(head) for head in heads) + sum(b - a for a, b in ranges)
+    length += 2 * (len(ranges) - 1) + len(tail)  # the CRLF ending every part but the last
+    headers.add("Content-Length", str(length))
+    content_type = f"multipart/byteranges; boundary={boundary}"
+    if file is None:
+        file = open(str(path), "rb", buffering=0)  # noqa: SIM115 -- closed by the body
+    base = file.tell()
+    response = response_class(
+        None, 206, headers, content_type=content_type, direct_passthrough=True
+    )
+    response.response = _ByteRangesBody(file, base, ranges, heads, tail)
+    return response
+
+
+class _ByteRangesBody:
+    """The parts of a ``multipart/byteranges`` body, read from the file as they are sent."""
+
+    __slots__ = ("file", "_base", "_ranges", "_heads", "_tail")
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        base: int,
+        ranges: list[tuple[int, int]],
+        heads: list[bytes],
+        tail: bytes,
+    ) -> None:
+        self.file = file
+        self._base = base
+        self._ranges = ranges
+        self._heads = heads
+        self._tail = tail
+
+    def __iter__(self) -> Iterator[bytes]:
+        file = self.file
+        try:
+            for index, ((start, stop), head) in enumerate(
+                zip(self._ranges, self._heads, strict=True)
+            ):
+                yield head if index == 0 else b"\r\n" + head
+                file.seek(self._base + start)
+                remaining = stop - start
+                while remaining > 0:
+                    chunk = file.read(min(BLOCK_SIZE, remaining))
+                    if not chunk:  # the file shrank since its size was taken
+                        raise OSError(f"The file ended {remaining} bytes early.")
+                    remaining -= len(chunk)
+                    yield chunk
+            yield self._tail
+        finally:
+            file.close()
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def _if_range_holds(if_range: str | None, etag: str | None, modified: datetime | None) -> bool:
