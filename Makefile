@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# apt-get as root, else through sudo: wrk (load generator) comes from Debian's packages.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+INSTALL_WRK = command -v wrk >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq wrk \
+	|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 
 .PHONY: run test lint typecheck hello bench fuzz soak flask-suite clean
 
@@ -32,6 +36,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict src/erlen
 
 bench: $(STAMP)
+	@$(INSTALL_WRK)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) bench/inprocess.py
 	$(PY) bench/startup.py
@@ -44,9 +49,12 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/fuzz
 
-# The demo app under gunicorn (4 workers) and wrk for 180 s: leaks, 5xx, socket errors.
+# The demo app under erlen run (waitress, the default server) and wrk for 180 s: fails on any
+# 5xx or socket error, or RSS growing over 10% after the warm-up. SOAK_ARGS="--server gunicorn".
 soak: $(STAMP)
-	$(PY) bench/soak.py
+	@$(INSTALL_WRK)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 # Flask 3.1.3's own test suite (from its sdist) run against Erlen through erlen.flask_patch;
 # prints passed/of per test file. Needs the network once, to download the sdist. asgiref

@@ -1,22 +1,26 @@
-"""Soak test: the demo app under gunicorn (4 workers) and wrk for minutes, watching for leaks.
+"""Soak test: the demo app under a real server and wrk for minutes, watching for leaks.
 
 The demo app (``examples/users``) gets a fresh instance folder and SQLite database in a temporary
 folder, an admin account and an API token (``erlen create-token``), and 40 users created through
-its API. gunicorn then serves it on a free port of 127.0.0.1 while wrk sends a mix of HTML pages
-and API GETs with the token (``Authorization: Bearer``) for ``--duration`` seconds. Every
-``--interval`` seconds each worker's resident memory (``VmRSS`` in ``/proc/<pid>/status``) and
-open file descriptors (``/proc/<pid>/fd``) are sampled.
+its API. The server then serves it on a free port of 127.0.0.1 while wrk sends a mix of HTML
+pages and API GETs with the token (``Authorization: Bearer``) for ``--duration`` seconds. The
+server is Erlen's default one unless told otherwise: ``erlen run`` (waitress, multi-threaded, as
+``app.run()`` sets it up); ``--server gunicorn`` runs gunicorn with ``--workers`` processes.
+Every ``--interval`` seconds each serving process's resident memory (``VmRSS`` in
+``/proc/<pid>/status``) and open file descriptors (``/proc/<pid>/fd``) are sampled.
 
 The report: requests, answers that were not 2xx/3xx, 5xx, wrk's socket errors, worker restarts,
-and per worker the RSS and fd count at the start and end with the least-squares slope of RSS
-over time (after a warm-up), plus what gunicorn logged. A steady slope near zero and flat fd
-counts mean nothing leaks per request.
+and per serving process the RSS and fd count at the start and end, the RSS growth from the end
+of the warm-up to the end, and the least-squares slope of RSS over time after the warm-up, plus
+what the server logged. The run fails (exit status 1) on any 5xx or socket error, or when a
+process's RSS grew by more than ``--max-growth`` percent (10) after the warm-up.
 
-    python bench/soak.py                   # 180 s, what docs/reliability.md reports
+    python bench/soak.py                   # 180 s under erlen run (waitress)
+    python bench/soak.py --server gunicorn # the same under gunicorn, 4 workers
     python bench/soak.py --duration 20     # a quick look
 
-Needs gunicorn (``pip install -e '.[bench]'``) and wrk (``apt-get install wrk``). Everything
-listens on and talks to 127.0.0.1 only.
+Needs wrk (``apt-get install wrk``) and, for ``--server gunicorn``, gunicorn (``pip install -e
+'.[bench]'``); ``make soak`` installs both. Everything listens on and talks to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -193,6 +197,13 @@ class WorkerSeries:
     rss: list[int] = field(default_factory=list)
     fds: list[int] = field(default_factory=list)
 
+    def growth_percent(self, after: float) -> float | None:
+        """How much RSS grew from the first sample at or after ``after`` s to the last, in %."""
+        after_warm_up = [r for t, r in zip(self.times, self.rss, strict=True) if t >= after]
+        if len(after_warm_up) < 2:
+            return None
+        return (after_warm_up[-1] - after_warm_up[0]) / after_warm_up[0] * 100
+
     def slope_kib_per_min(self, after: float) -> float | None:
         """Least-squares slope of RSS over time, for the samples taken after ``after`` s."""
         points = [(t, r) for t, r in zip(self.times, self.rss, strict=True) if t >= after]
@@ -206,11 +217,13 @@ class WorkerSeries:
 
 
 class Sampler(threading.Thread):
-    """Samples the master's workers every ``interval`` seconds until stopped."""
+    """Samples the serving processes every ``interval`` seconds until stopped: the master's
+    workers (gunicorn), or the server process itself when it has no children (waitress)."""
 
-    def __init__(self, master: int, interval: float) -> None:
+    def __init__(self, master: int, interval: float, *, workers: bool) -> None:
         super().__init__(daemon=True)
         self.master = master
+        self.workers = workers
         self.interval = interval
         self.series: dict[int, WorkerSeries] = {}
         self.started = time.monotonic()
@@ -219,7 +232,7 @@ class Sampler(threading.Thread):
 
     def sample(self) -> None:
         now = time.monotonic() - self.started
-        workers = child_pids(self.master)
+        workers = child_pids(self.master) if self.workers else [self.master]
         if not self.worker_sets or self.worker_sets[-1] != workers:
             self.worker_sets.append(workers)
         for pid in workers:
@@ -241,13 +254,28 @@ class Sampler(threading.Thread):
 # -- the run -----------------------------------------------------------------------------------
 
 
-def require_tools() -> None:
+def require_tools(server: str) -> None:
     if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install -y wrk")
-    try:
-        import gunicorn  # noqa: F401
-    except ImportError:
-        sys.exit("gunicorn is missing: .venv/bin/pip install -e '.[bench]'")
+        sys.exit("wrk is missing: apt-get install -y wrk (make soak installs it)")
+    if server == "gunicorn":
+        try:
+            import gunicorn  # noqa: F401
+        except ImportError:
+            sys.exit("gunicorn is missing: .venv/bin/pip install -e '.[bench]' (make soak does)")
+
+
+def server_command(args: argparse.Namespace, port: int) -> list[str]:
+    """The command that serves the demo on ``port``: ``erlen run`` or gunicorn."""
+    if args.server == "gunicorn":
+        return [
+            sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
+            "--bind", f"{HOST}:{port}", "--chdir", str(DEMO_DIR), "--log-level", "warning",
+            "wsgi:app",
+        ]  # fmt: skip
+    return [
+        sys.executable, "-m", "erlen", "--app", str(DEMO_DIR / "wsgi.py"),
+        "run", "--host", HOST, "--port", str(port),
+    ]  # fmt: skip
 
 
 def demo_environment(workdir: Path) -> dict[str, str]:
@@ -291,17 +319,17 @@ def wait_until_answering(process: subprocess.Popen[bytes], port: int, log: Path)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"gunicorn exited ({process.returncode}):\n{log.read_text()[-2000:]}")
+            sys.exit(f"the server exited ({process.returncode}):\n{log.read_text()[-2000:]}")
         try:
             http_get(f"http://{HOST}:{port}/login", timeout=2)
             return
         except OSError:
             time.sleep(0.2)
-    sys.exit(f"gunicorn did not answer within {START_TIMEOUT:g} s:\n{log.read_text()[-2000:]}")
+    sys.exit(f"the server did not answer within {START_TIMEOUT:g} s:\n{log.read_text()[-2000:]}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop gunicorn gracefully (SIGTERM), then kill what is left of its own process group."""
+    """Stop the server gracefully (SIGTERM), then kill what is left of its own process group."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -357,6 +385,7 @@ def report(
     workers = []
     for series in sampler.series.values():
         slope = series.slope_kib_per_min(after=warm_up)
+        growth = series.growth_percent(after=warm_up)
         workers.append(
             {
                 "pid": series.pid,
@@ -365,6 +394,7 @@ def report(
                 "rss_end_kib": series.rss[-1],
                 "rss_max_kib": max(series.rss),
                 "rss_slope_kib_per_min": round(slope, 1) if slope is not None else None,
+                "rss_growth_percent": round(growth, 1) if growth is not None else None,
                 "fd_start": series.fds[0],
                 "fd_end": series.fds[-1],
                 "fd_max": max(series.fds),
@@ -384,7 +414,9 @@ def report(
         "python": sys.version.split()[0],
         "settings": {
             "duration_s": args.duration,
-            "workers": args.workers,
+            "server": args.server,
+            "workers": args.workers if args.server == "gunicorn" else 1,
+            "max_growth_percent": args.max_growth,
             "wrk_threads": args.threads,
             "connections": args.connections,
             "interval_s": args.interval,
@@ -401,8 +433,13 @@ def report(
         "log_tracebacks": log_text.count("Traceback"),
         "log_errors": sum(1 for line in log_text.splitlines() if "[ERROR]" in line),
     }
+    growths = [w["rss_growth_percent"] for w in workers if w["rss_growth_percent"] is not None]
+    result["rss_flat"] = bool(growths) and max(growths) <= args.max_growth
+    server = (
+        f"gunicorn, {args.workers} workers" if args.server == "gunicorn" else "erlen run (waitress)"
+    )
     print(
-        f"\nSoak: {args.duration} s, {args.workers} gunicorn workers, wrk -t{args.threads} "
+        f"\nSoak: {args.duration} s, {server}, wrk -t{args.threads} "
         f"-c{args.connections}, on {result['cpu']} ({result['cpu_count']} CPUs)"
     )
     print(
@@ -414,57 +451,56 @@ def report(
     )
     restarts = len(sampler.worker_sets) - 1
     print(
-        f"worker sets seen: {len(sampler.worker_sets)} ({restarts} changes); gunicorn log: "
+        f"worker sets seen: {len(sampler.worker_sets)} ({restarts} changes); server log: "
         f"{result['log_tracebacks']} tracebacks, {result['log_errors']} [ERROR] lines"
     )
     print(
-        f"\n| worker | RSS start (MiB) | RSS end (MiB) | RSS slope after {warm_up:g} s "
-        "(KiB/min) | fds start | fds end |"
+        f"\n| process | RSS start (MiB) | RSS end (MiB) | RSS growth after {warm_up:g} s | "
+        "RSS slope after it (KiB/min) | fds start | fds end |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for index, worker in enumerate(workers, 1):
-        slope = worker["rss_slope_kib_per_min"]
+        slope, growth = worker["rss_slope_kib_per_min"], worker["rss_growth_percent"]
         print(
             f"| {index} (pid {worker['pid']}) | {worker['rss_start_kib'] / 1024:.1f} | "
-            f"{worker['rss_end_kib'] / 1024:.1f} | {slope if slope is not None else '-'} | "
-            f"{worker['fd_start']} | {worker['fd_end']} |"
+            f"{worker['rss_end_kib'] / 1024:.1f} | "
+            f"{f'{growth:+.1f}%' if growth is not None else '-'} | "
+            f"{slope if slope is not None else '-'} | {worker['fd_start']} | {worker['fd_end']} |"
         )
+    verdict = "yes" if result["rss_flat"] else "NO"
+    print(f"RSS flat within {args.max_growth:g}% after the warm-up: {verdict}")
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=180, help="seconds of load (180)")
+    parser.add_argument(
+        "--server",
+        choices=("waitress", "gunicorn"),
+        default="waitress",
+        help="erlen run's waitress, the default server (default), or gunicorn",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument(
+        "--max-growth", type=float, default=10.0, help="RSS growth allowed after warm-up (%%)"
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between samples")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
-    require_tools()
+    require_tools(args.server)
 
     with tempfile.TemporaryDirectory(prefix="erlen-soak-") as temporary:
         workdir = Path(temporary)
         environment = demo_environment(workdir)
         token = create_token(environment)
         port = free_port()
-        log = workdir / "gunicorn.log"
+        log = workdir / "server.log"
         with log.open("wb") as log_file:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    str(args.workers),
-                    "--bind",
-                    f"{HOST}:{port}",
-                    "--chdir",
-                    str(DEMO_DIR),
-                    "--log-level",
-                    "warning",
-                    "wsgi:app",
-                ],
+                server_command(args, port),
                 cwd=DEMO_DIR,
                 env=environment,
                 stdin=subprocess.DEVNULL,
@@ -491,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                 status, body = http_get(base + path, token)
                 if status >= 400:
                     sys.exit(f"GET {path} answered {status}: {body[:300]!r}")
-            sampler = Sampler(process.pid, args.interval)
+            sampler = Sampler(process.pid, args.interval, workers=args.server == "gunicorn")
             sampler.start()
             wrk = run_wrk(port, token, args, workdir)
             sampler.stopping.set()
@@ -502,10 +538,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_save:
         RESULTS_DIR.mkdir(exist_ok=True)
-        name = f"soak-{dt.date.today().isoformat()}-{args.duration}s.json"
+        name = f"soak-{dt.date.today().isoformat()}-{args.server}-{args.duration}s.json"
         (RESULTS_DIR / name).write_text(json.dumps(result, indent=2) + "\n")
         print(f"\nwritten to {RESULTS_DIR / name}")
-    return 0 if result["status_5xx"] == 0 and result["socket_errors"] == 0 else 1
+    clean = result["status_5xx"] == 0 and result["socket_errors"] == 0
+    return 0 if clean and result["rss_flat"] else 1
 
 
 if __name__ == "__main__":
