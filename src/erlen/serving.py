@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 _RELOADER_ENV = "ERLEN_RUN_MAIN"
+#: Seconds a client has to send a request's header block (``app.run(header_timeout=...)``).
+HEADER_TIMEOUT = 20.0
 
 access_logger = logging.getLogger("erlen.serving")
 
@@ -125,11 +127,14 @@ def run_simple(
     extra_files: Iterable[str] = (),
     access_log: bool = True,
     interface: str | None = None,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> None:
     """Serve ``app`` until Ctrl-C; restart on source changes when ``use_reloader`` is on.
 
     ``interface`` is ``"wsgi"`` (waitress), ``"asgi"`` (uvicorn, for WebSockets) or None to
-    choose: ASGI when the app has WebSocket routes, else WSGI. ``ERLEN_RUN_HOST`` and
+    choose: ASGI when the app has WebSocket routes, else WSGI. ``header_timeout``: seconds a
+    client has to send a request's header block under waitress (see :func:`make_server`).
+    ``ERLEN_RUN_HOST`` and
     ``ERLEN_RUN_PORT`` override the defaults, so a program ending in ``app.run()`` can be
     started on another port without editing it.
     """
@@ -147,7 +152,9 @@ def run_simple(
     if interface == "asgi":
         _serve_asgi(app, host, port, access_log=access_log)
     elif interface == "wsgi":
-        _serve(app, host, port, threads=threads, access_log=access_log)
+        _serve(
+            app, host, port, threads=threads, access_log=access_log, header_timeout=header_timeout
+        )
     else:
         raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}.")
 
@@ -200,6 +207,7 @@ def make_server(
     *,
     threads: int = 8,
     access_log: bool = False,
+    header_timeout: float = HEADER_TIMEOUT,
 ) -> Any:
     """The waitress server ``app.run()`` starts, with Erlen's limits set on it, not started.
 
@@ -207,6 +215,13 @@ def make_server(
     (``MAX_HEADER_BYTES``, a 431) and the body (a little past ``MAX_CONTENT_LENGTH``, so the app
     still answers its own 413 error object). A request that says ``Expect: 100-continue`` with
     a body over ``MAX_CONTENT_LENGTH`` gets its 413 at once, before the client sends the body.
+
+    APPSEC: slow clients cannot hold the server. A connection must deliver each request's
+    header block within ``header_timeout`` seconds of its first byte (a new connection, within
+    that time of connecting), or it is closed; and once waitress's ``connection_limit`` (100)
+    is reached, a new connection closes the one that has waited longest for its header block
+    (or, failing that, the longest-idle keep-alive connection) rather than wait behind it.
+    Connections that are being answered are never closed this way.
     """
     from waitress.server import create_server
 
@@ -227,7 +242,7 @@ def make_server(
         **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
         **({"max_request_header_size": int(header_limit)} if header_limit else {}),
     )
-    channel_class = _channel_class(int(limit) if limit else None)
+    channel_class = _channel_class(int(limit) if limit else None, header_timeout)
     # One listener per address (IPv4 and IPv6 for "localhost"), each in the socket map.
     socket_map = getattr(server, "map", None) or server._map
     for listener in list(socket_map.values()):
@@ -236,13 +251,21 @@ def make_server(
     return server
 
 
-def _channel_class(body_limit: int | None) -> type:
-    """A waitress channel whose parser refuses an announced body over ``body_limit`` at once.
+def _channel_class(body_limit: int | None, header_timeout: float) -> type:
+    """A waitress channel that refuses an announced body over ``body_limit`` at once, and
+    bounds the time a client may take over its request's header block.
 
     waitress answers ``Expect: 100-continue`` as soon as the headers are in, then reads the
     whole body before the app runs: the client would upload all of a body the app refuses (and
     one past waitress's own limit gets no answer at all, waitress 3.0.2). Here such a request
     ends with its 413 before any ``100 Continue``.
+
+    waitress's own ``channel_timeout`` (120 s) counts from a connection's last byte, so a client
+    that trickles its headers a byte at a time keeps its connection forever, and 100 such
+    clients (``connection_limit``) stop the server accepting anyone else. Here the header block
+    has a deadline, and at the limit the longest-waiting connection makes room (see
+    :func:`make_server`). Both close a connection as waitress's own timeout does, by setting
+    ``will_close`` on the event-loop thread, where every channel's state is read and written.
     """
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser
@@ -260,11 +283,74 @@ def _channel_class(body_limit: int | None) -> type:
                 )
                 self.completed = True
 
-    return type("ErlenChannel", (HTTPChannel,), {"parser_class": Parser})
+    class ErlenChannel(HTTPChannel):  # type: ignore[misc]
+        parser_class = Parser
+
+        def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
+            super().__init__(server, sock, addr, adj, map)
+            #: When the header block now awaited began (accept, or its first byte); None when
+            #: no header block is awaited (a request is being read or answered, or between
+            #: requests on a keep-alive connection).
+            self.head_started: float | None = time.monotonic()
+            _make_room(self._map, self, adj.connection_limit)
+
+        def received(self, data: bytes) -> bool:
+            if data and self.request is None and self.head_started is None:
+                self.head_started = time.monotonic()
+            result: bool = super().received(data)
+            if self.request is None or self.request.headers_finished:
+                self.head_started = None
+            return result
+
+        def readable(self) -> bool:
+            started = self.head_started
+            if (
+                started is not None
+                and not self.requests
+                and time.monotonic() - started > header_timeout
+            ):
+                self.will_close = True  # APPSEC: the header block is late (slowloris)
+            return bool(super().readable())
+
+    return ErlenChannel
 
 
-def _serve(app: Erlen, host: str, port: int, *, threads: int, access_log: bool) -> None:
-    server = make_server(app, host, port, threads=threads, access_log=access_log)
+def _make_room(socket_map: dict[int, Any], newcomer: Any, connection_limit: int) -> None:
+    """Close one waiting connection when ``newcomer`` brings the server to its limit.
+
+    waitress stops accepting at ``connection_limit`` entries in its socket map (listeners
+    included); one slot is kept free so that it never gets there while a connection waits only
+    for its client. The victim: the longest wait for a header block, else the longest-idle
+    keep-alive connection. Connections with a request in hand are left alone.
+    """
+    leaving = sum(1 for channel in socket_map.values() if getattr(channel, "will_close", False))
+    if len(socket_map) - leaving < connection_limit - 1:
+        return
+    victim = None
+    victim_key: tuple[int, float] = (2, 0.0)
+    for channel in socket_map.values():
+        if channel is newcomer or not hasattr(channel, "head_started"):
+            continue  # the listeners, the trigger
+        if channel.will_close or channel.close_when_flushed or channel.requests:
+            continue
+        if channel.total_outbufs_len:
+            continue  # an answer on its way out
+        if channel.request is not None and channel.head_started is None:
+            continue  # a request body on its way in
+        started = channel.head_started
+        key = (0, started) if started is not None else (1, channel.last_activity)
+        if key < victim_key:
+            victim, victim_key = channel, key
+    if victim is not None:
+        victim.will_close = True
+
+
+def _serve(
+    app: Erlen, host: str, port: int, *, threads: int, access_log: bool, header_timeout: float
+) -> None:
+    server = make_server(
+        app, host, port, threads=threads, access_log=access_log, header_timeout=header_timeout
+    )
     _print_banner(app, host, getattr(server, "effective_port", port), "waitress, WSGI")
     app.startup()
     try:

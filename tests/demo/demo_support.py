@@ -109,9 +109,12 @@ def http_request(
 
 
 class DemoServer:
-    """``erlen --app examples/users/wsgi.py run`` in a child process, on a free port."""
+    """``erlen --app examples/users/wsgi.py run`` in a child process, on a free port.
 
-    def __init__(self, tmp: Path) -> None:
+    Its data is a new SQLite file in ``tmp`` unless ``database_url`` names another database.
+    """
+
+    def __init__(self, tmp: Path, database_url: str | None = None) -> None:
         self.port = free_port()
         self.database = tmp / "users.sqlite3"
         self.env = {
@@ -119,7 +122,7 @@ class DemoServer:
             "PYTHONUNBUFFERED": "1",
             "USERS_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "USERS_SECRET_KEY": SECRET_KEY,
-            "DATABASE_URL": f"sqlite:///{self.database}",
+            "DATABASE_URL": database_url or f"sqlite:///{self.database}",
             "USERS_INSTANCE_PATH": str(tmp / "instance"),
         }
         # A file rather than a pipe: nobody reads the access log while tests run, and a full

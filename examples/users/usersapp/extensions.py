@@ -17,6 +17,8 @@ from .models import Base
 if TYPE_CHECKING:
     from .models import User
 
-db = SQLAlchemy(model_class=Base)
+# pool_pre_ping: a pooled connection is tested before each checkout, so after the database
+# restarts, connections that died with it are replaced instead of failing a request each.
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 auth: Auth[User] = Auth(login_view="account.login", api_prefixes=("/api/",))
 csrf = CSRFProtect()
