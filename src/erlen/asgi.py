@@ -135,11 +135,27 @@ def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, byte
     return [(_encode_name(name), value.encode("latin-1")) for name, value in headers]
 
 
+#: Connection-level headers: the server's to set, never the app's (PEP 3333 says the same).
+_HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade")
+)
+
+
 @functools.lru_cache(maxsize=256)
 def _encode_name(name: str) -> bytes:
     # PERF: header names repeat from response to response; a cache hit is cheaper than
     # lowering and encoding again. Values (cookies, locations) are not kept.
-    return name.lower().encode("latin-1")
+    lowered = name.lower()
+    if lowered in _HOP_BY_HOP:
+        # APPSEC: uvicorn passes an app's Transfer-Encoding on next to the Content-Length, and
+        # frames the body by one or the other: a client or proxy that reads the other one is
+        # out of step with the connection. Refused, as waitress refuses it under WSGI (a
+        # ValueError is never cached, so this check costs nothing on the usual names).
+        raise ValueError(
+            f"A response may not set the {name!r} header: the server frames the body and "
+            "manages the connection itself"
+        )
+    return lowered.encode("latin-1")
 
 
 def _decode_path(scope: dict[str, Any]) -> str:

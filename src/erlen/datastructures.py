@@ -29,6 +29,7 @@ from typing import IO, Any, Generic, NoReturn, TypeVar, overload
 
 from .errors import BadRequest
 from .http import (
+    _has_ctl,
     dump_options_header,
     is_token,
     parse_options_header,
@@ -62,7 +63,8 @@ _MISSING = _Missing.MISSING
 
 
 class InvalidHeader(BadRequest, ValueError):
-    """A header name or value that HTTP cannot carry (CR, LF, NUL, non-latin-1).
+    """A header name or value that HTTP cannot carry (CR, LF, NUL or another control character;
+    non-latin-1 text in a value).
 
     APPSEC: a ``ValueError`` for code that checks for one, and a 400 when it escapes a view:
     such values nearly always come from client input echoed into a header.
@@ -379,19 +381,31 @@ def _check_name(name: str) -> str:
     if name in _KNOWN_NAMES:
         return name
     if not isinstance(name, str) or not is_token(name):
+        if isinstance(name, str) and _has_ctl(name):
+            # APPSEC: as for values, CR, LF, NUL or another control character in a name nearly
+            # always comes from client input: the same InvalidHeader (a 400), not a 500.
+            raise InvalidHeader(f"Header name {name!r} contains CR, LF, NUL or another control "
+                                "character; use letters, digits and !#$%&'*+-.^_`|~")  # fmt: skip
         raise ValueError(f"Invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~")
     return name
 
 
 def _check_value(value: object) -> str:
-    # APPSEC: a CR or LF would end the header and let the value inject headers or a body; NUL
-    # is rejected by servers and proxies inconsistently.
+    # APPSEC: a CR or LF would end the header and let the value inject headers or a body. NUL
+    # and the other control characters (HTAB aside) are not field content (RFC 9110 5.5) and
+    # servers differ on them: waitress and uvicorn's h11 send them on, uvicorn's httptools
+    # drops the connection without an answer.
     if not isinstance(value, str):
         if isinstance(value, int):
             return str(value)
         raise TypeError(f"A header value must be a str (or an int), not {type(value).__name__}")
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise InvalidHeader(f"Header value {value!r} contains CR, LF or NUL; remove them first")
+    # PERF: isprintable() clears the usual value in one C pass; only a value holding a tab, a
+    # non-ASCII or a control character goes on to the regex.
+    if not value.isprintable() and _has_ctl(value):
+        raise InvalidHeader(
+            f"Header value {value!r} contains CR, LF, NUL or another control character; "
+            "remove them first"
+        )
     if not value.isascii():
         try:
             value.encode("latin-1")
@@ -400,7 +414,9 @@ def _check_value(value: object) -> str:
                 f"Header value {value!r} is not latin-1, which is all HTTP/1.1 headers carry; "
                 "percent-encode it (or use RFC 8187 for parameters)"
             ) from None
-    return value
+    # Leading and trailing spaces and tabs are not part of a field value (RFC 9110 5.5); h11
+    # (uvicorn --http h11) refuses to send them and drops the connection.
+    return value.strip(" \t")
 
 
 class _HeaderReader:

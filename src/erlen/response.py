@@ -169,8 +169,8 @@ class Response:
         self._reason = reason.strip() or None
         if self._reason is not None and not self._reason.isascii():
             raise ValueError("a status reason must be ASCII")
-        if self._reason is not None and any(char in self._reason for char in "\r\n\0"):
-            raise ValueError("a status reason may not contain CR, LF or NUL")
+        if self._reason is not None and http._has_ctl(self._reason):
+            raise ValueError("a status reason may not contain CR, LF, NUL or control characters")
 
     # -- body --------------------------------------------------------------------------------
 
@@ -523,10 +523,9 @@ def _content_type_for(mimetype: str | None, charset: str) -> str | None:
     """
     if mimetype is None:
         return None
-    content_type = _with_charset(mimetype, charset)
-    if any(char in content_type for char in "\r\n\0"):
-        raise ValueError(f"invalid mimetype {mimetype!r}: it contains CR, LF or NUL")
-    return content_type
+    # APPSEC: the same check as any header value (control characters, non-latin-1), raising
+    # InvalidHeader; a mimetype built from client input is then a 400, not a bad header.
+    return _check_value(_with_charset(mimetype, charset))
 
 
 def _request_headers_and_method(request_or_environ: Any) -> tuple[Any, str]:
