@@ -47,10 +47,10 @@ from .wsgi import handle_wsgi, wsgi_request
 if TYPE_CHECKING:
     import asyncio
     import logging
-    from concurrent.futures import ThreadPoolExecutor
 
     from .asgi import ASGIApp
     from .blueprints import Blueprint
+    from .concurrency import WorkerPool
     from .sessions import SessionInterface
     from .testing import TestClient
 
@@ -159,7 +159,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         self._started = False
         self._start_lock = threading.Lock()
         self._async_start_lock: asyncio.Lock | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: WorkerPool | None = None
         self._async_views: dict[Callable[..., Any], bool] = {}
         if self.has_static_folder:
             if bool(static_host) != host_matching:

@@ -18,8 +18,8 @@ from .dispatch_async import _resolve
 if TYPE_CHECKING:
     import asyncio
     import threading
-    from concurrent.futures import ThreadPoolExecutor
 
+    from .concurrency import WorkerPool
     from .config import Config
 
 __all__ = ["Lifespan"]
@@ -38,7 +38,7 @@ class Lifespan:
     _started: bool
     _start_lock: threading.Lock
     _async_start_lock: asyncio.Lock | None
-    _executor: ThreadPoolExecutor | None
+    _executor: WorkerPool | None
 
     def _maybe_await(self, value: Any) -> Any:
         raise NotImplementedError  # Erlen's: runs a coroutine to completion
@@ -108,13 +108,12 @@ class Lifespan:
             await _resolve(func())
 
     @property
-    def executor(self) -> ThreadPoolExecutor:
-        """The thread pool that runs sync views under ASGI (``ASGI_THREADS`` workers)."""
+    def executor(self) -> WorkerPool:
+        """The threads that run sync views under ASGI (``ASGI_THREADS`` of them at most)."""
         if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
+            from .concurrency import WorkerPool
 
-            self._executor = ThreadPoolExecutor(
-                max_workers=int(self.config.get("ASGI_THREADS") or 40),
-                thread_name_prefix=f"erlen-{self.name}",
+            self._executor = WorkerPool(
+                int(self.config.get("ASGI_THREADS") or 40), thread_name_prefix=f"erlen-{self.name}"
             )
         return self._executor
