@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup, escape
 
     from .blueprints import Blueprint
+    from .params import Body, Cookie, File, Form, Header, Path, Query
     from .sessions import flash, get_flashed_messages
     from .static import send_file, send_from_directory
     from .templating import (
@@ -91,6 +92,13 @@ __all__ = [
     "websocket",
     "WebSocket",
     "WebSocketDisconnect",
+    "Body",
+    "Cookie",
+    "File",
+    "Form",
+    "Header",
+    "Path",
+    "Query",
 ]
 
 # Names served from modules that are imported on first use (PEP 562).
@@ -106,6 +114,14 @@ _LAZY = {
     "render_template_string": "templating",
     "stream_template": "templating",
     "stream_template_string": "templating",
+    # Typed views' parameter markers (params.py); pydantic itself waits for a typed route.
+    "Body": "params",
+    "Cookie": "params",
+    "File": "params",
+    "Form": "params",
+    "Header": "params",
+    "Path": "params",
+    "Query": "params",
 }
 
 

@@ -58,6 +58,9 @@ __all__ = ["Erlen"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+#: Route options of typed views (``params.ROUTE_OPTIONS``), named here to keep params.py out
+#: of ``import erlen``.
+_TYPED = frozenset(("response_model", "status_code", "openapi"))
 
 
 def _is_http_error(exc: BaseException) -> bool:
@@ -349,6 +352,10 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         rule_obj.provide_automatic_options = bool(provide_automatic_options)
         options.pop("subdomain", None)
         options.pop("host", None)
+        if view_func is not None and (
+            getattr(view_func, "__annotations__", None) or not options.keys().isdisjoint(_TYPED)
+        ):
+            view_func = self._typed_view(rule_obj, view_func, options)
         if options:
             raise TypeError(f"Unknown route options: {', '.join(sorted(options))}.")
         if view_func is not None:
@@ -362,6 +369,41 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
                 )
             self.view_functions[endpoint] = view_func
         self.url_map.add(rule_obj)
+
+    def _typed_view(
+        self, rule: Rule, view_func: Callable[..., Any], options: dict[str, Any]
+    ) -> Callable[..., Any]:
+        """The view to register: wrapped in a compiled binder when its annotations (or the
+        typed-view options, taken out of ``options``) ask for one, else ``view_func`` itself.
+
+        PERF: decided once here; an untyped view is registered exactly as it is given.
+        """
+        from .params import ROUTE_OPTIONS, inspect_view, rule_variables
+
+        typed_options = {key: options.pop(key) for key in ROUTE_OPTIONS if key in options}
+        if rule.websocket:
+            return view_func
+        path_names = set(rule.arguments) | set(rule.defaults or ())
+        for other in self.url_map.rules_for(rule.endpoint):  # the endpoint's other rules
+            path_names.update(other.arguments, other.defaults or ())
+        signature = inspect_view(view_func, rule_variables(rule.rule), path_names, typed_options)
+        if signature is None:
+            return view_func
+        from .apidocs import register_api_docs
+        from .binding import compile_view
+
+        register_api_docs(self)
+        return compile_view(self, view_func, signature)
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of the app's routes, built from their annotations.
+
+        Served at ``OPENAPI_URL`` (``/openapi.json``) once the app has a typed view; see
+        ``openapi.py`` and docs/typed-views.md. Needs pydantic (the ``typed`` extra).
+        """
+        from .openapi import build_document
+
+        return build_document(self)
 
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
         """Add a blueprint's routes, hooks and handlers to the app (see ``blueprints.py``)."""

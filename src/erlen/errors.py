@@ -43,6 +43,7 @@ __all__ = [
     "ExpectationFailed",
     "ImATeapot",
     "UnprocessableEntity",
+    "RequestValidationError",
     "Locked",
     "PreconditionRequired",
     "TooManyRequests",
@@ -294,6 +295,21 @@ class UnprocessableEntity(HTTPException):
         if self.errors:
             data["error"]["errors"] = self.errors
         return data
+
+
+class RequestValidationError(UnprocessableEntity):
+    """422 from a typed view: the request's values do not match the view's annotations.
+
+    ``errors`` lists every failing value at once, each as ``{"loc": ["query", "page"], "msg":
+    ..., "type": ..., "input": ...}`` where ``loc`` starts with where the value came from
+    (``path``, ``query``, ``header``, ``cookie``, ``body``, ``form``, ``file``). The error object
+    is JSON whatever the client accepts: it is meant for programs.
+    """
+
+    description = "The request's values are invalid: 'errors' lists each one."
+
+    def get_body(self, as_json: bool) -> tuple[bytes, str]:
+        return self._render_body(True)
 
 
 class Locked(HTTPException):

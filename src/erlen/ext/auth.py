@@ -220,6 +220,8 @@ class Auth(Generic[UserT]):
                 return self.unauthorized()
             return view(*args, **kwargs)
 
+        # The OpenAPI document (erlen.openapi) lists the auth's security schemes on such views.
+        wrapper.requires_login = True  # type: ignore[attr-defined]
         return cast(F, wrapper)
 
     def unauthorized(self) -> Response:

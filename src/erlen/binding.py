@@ -1,0 +1,380 @@
+"""The compiled binder of a typed view: request values in, validated keyword arguments out.
+
+``add_url_rule`` builds one :class:`TypedView` per typed route, once, from the plan
+:func:`erlen.params.inspect_view` made. Per request it gathers the raw values the view declared
+(path, query, headers, cookies, JSON body, form fields, files), validates them all in **one**
+pydantic call, and calls the view with the result, so that a 422 lists every failing field at
+once. A return model (or ``response_model=``) validates and filters the answer before it is
+serialised.
+
+Pydantic v2 is the engine (``TypeAdapter`` over a TypedDict of the view's parameters): its errors
+report every field with its location, message and input, which a 422 must; msgspec is faster per
+call but stops at the first error. This module is imported only when a typed view is registered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NotRequired, Required
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
+
+from .context import _cv_context
+from .errors import RequestValidationError
+from .params import ParamSpec, ViewSignature, is_sequence_type
+
+if TYPE_CHECKING:
+    from .app import Erlen
+    from .request import Request
+
+__all__ = [
+    "TypedView",
+    "AsyncTypedView",
+    "ResponseValidationError",
+    "GroupField",
+    "compile_view",
+    "group_fields",
+]
+
+_MISSING: Any = object()
+Getter = Callable[["Request", dict[str, Any]], Any]
+
+
+class ResponseValidationError(TypeError):
+    """A typed view returned data its return model refuses: a bug in the view (answered 500)."""
+
+
+@dataclasses.dataclass(slots=True, frozen=True)
+class GroupField:
+    """One request value a model parameter gathers (``Annotated[Args, Query()]``)."""
+
+    key: str
+    annotation: Any
+    required: bool
+    description: str | None
+    multi: bool
+
+
+def group_fields(model: Any, location: str, convert_underscores: bool = True) -> list[GroupField]:
+    """The request keys a model reads from one location, with their types, in field order."""
+    fields: list[GroupField] = []
+    model = _strip(model)
+    model_fields = getattr(model, "model_fields", None)
+    if model_fields is not None:  # a pydantic model
+        for name, info in model_fields.items():
+            key = info.alias or _key(name, location, convert_underscores)
+            annotation = info.annotation
+            if info.metadata:
+                annotation = typing.Annotated[(annotation, *info.metadata)]
+            required = info.is_required()
+            multi = is_sequence_type(info.annotation)
+            fields.append(GroupField(key, annotation, required, info.description, multi))
+        return fields
+    hints = typing.get_type_hints(model, include_extras=True)
+    if dataclasses.is_dataclass(model):
+        for field in dataclasses.fields(model):
+            required = (
+                field.default is dataclasses.MISSING
+                and field.default_factory is dataclasses.MISSING
+            )
+            annotation = hints[field.name]
+            key = _key(field.name, location, convert_underscores)
+            fields.append(GroupField(key, annotation, required, None, is_sequence_type(annotation)))
+        return fields
+    required_keys: frozenset[str] = getattr(model, "__required_keys__", frozenset())
+    for name, annotation in hints.items():  # a TypedDict
+        key = _key(name, location, convert_underscores)
+        multi = is_sequence_type(annotation)
+        fields.append(GroupField(key, annotation, name in required_keys, None, multi))
+    return fields
+
+
+def _strip(annotation: Any) -> Any:
+    """The model class of ``Model | None`` or ``Annotated[Model, ...]``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if origin is not None and len(args) == 1 and type(None) in typing.get_args(annotation):
+            annotation = args[0]
+            continue
+        return annotation
+
+
+def _key(name: str, location: str, convert_underscores: bool) -> str:
+    return name.replace("_", "-") if location == "header" and convert_underscores else name
+
+
+# -- getters: one per parameter, chosen at compile time --------------------------------------
+
+
+def _source(request: Request, location: str) -> Any:
+    if location == "query":
+        return request.args
+    if location == "header":
+        return request.headers
+    if location == "cookie":
+        return request.cookies
+    if location == "form":
+        return request.form
+    return request.files
+
+
+def _scalar_getter(location: str, key: str, multi: bool) -> Getter:
+    if location == "path":
+        return lambda request, view_args: view_args.get(key, _MISSING)
+    if multi:
+
+        def get_all(request: Request, view_args: dict[str, Any]) -> Any:
+            source = _source(request, location)
+            values = source.getlist(key)
+            return values if values else _MISSING
+
+        return get_all
+
+    if location == "query":  # PERF: the common case without the dispatch on location
+        return lambda request, view_args: request.args.get(key, _MISSING)
+
+    def get_one(request: Request, view_args: dict[str, Any]) -> Any:
+        return _source(request, location).get(key, _MISSING)
+
+    return get_one
+
+
+def _group_getter(location: str, fields: list[GroupField]) -> Getter:
+    plan = tuple((field.key, field.multi) for field in fields)
+
+    def get_group(request: Request, view_args: dict[str, Any]) -> Any:
+        source = _source(request, location)
+        values: dict[str, Any] = {}
+        for key, multi in plan:
+            if multi:
+                found = source.getlist(key)
+                if found:
+                    values[key] = found
+            else:
+                value = source.get(key, _MISSING)
+                if value is not _MISSING:
+                    values[key] = value
+        return values
+
+    return get_group
+
+
+def _json_body(request: Request) -> Any:
+    """The parsed JSON body, or ``_MISSING`` when the request has none.
+
+    A body that is not JSON answers 415 and malformed JSON 400, as ``request.get_json()`` does:
+    those are not field errors.
+    """
+    if not request.get_data():
+        return _MISSING
+    return request.get_json()
+
+
+def _body_getter(key: str, embedded: bool) -> Getter:
+    if not embedded:
+        return lambda request, view_args: _json_body(request)
+
+    def get_embedded(request: Request, view_args: dict[str, Any]) -> Any:
+        body = _json_body(request)
+        if body is _MISSING:
+            return _MISSING
+        if not isinstance(body, dict):
+            raise RequestValidationError(
+                errors=[
+                    {
+                        "loc": ["body"],
+                        "msg": "Input should be a JSON object",
+                        "type": "dict_type",
+                        "input": body,
+                    }
+                ]
+            )
+        return body.get(key, _MISSING)
+
+    return get_embedded
+
+
+# -- the binder ------------------------------------------------------------------------------
+
+
+class TypedView:
+    """A typed view as registered: binds and validates the request, calls the view, serialises.
+
+    It compares and hashes as the view it wraps, so registering the same function for a
+    second rule of its endpoint is not taken for a clash; ``__wrapped__`` is the view.
+    """
+
+    def __init__(self, app: Erlen, view: Callable[..., Any], signature: ViewSignature) -> None:
+        self.app = app
+        self.view = view
+        self.signature = signature
+        functools.update_wrapper(self, view)
+        self._getters: tuple[tuple[str, Getter], ...] = ()
+        self._locations: dict[str, tuple[str, ...]] = {}
+        self._path_bound: tuple[str, ...] = ()
+        self._adapter: TypeAdapter[Any] | None = None
+        self._compile_inputs(signature.params)
+        self._response_adapter: TypeAdapter[Any] | None = (
+            TypeAdapter(signature.return_type) if signature.return_type is not None else None
+        )
+        self._status = signature.status_code
+
+    def _compile_inputs(self, params: list[ParamSpec]) -> None:
+        bodies = [spec for spec in params if spec.location == "body"]
+        embed = len(bodies) > 1 or any(getattr(spec.marker, "embed", False) for spec in bodies)
+        getters: list[tuple[str, Getter]] = []
+        fields: dict[str, Any] = {}
+        for spec in params:
+            if spec.location == "body":
+                getter = _body_getter(spec.key, embed)
+                prefix: tuple[str, ...] = ("body", spec.key) if embed else ("body",)
+            elif spec.group:
+                convert = getattr(spec.marker, "convert_underscores", True)
+                getter = _group_getter(
+                    spec.location, group_fields(spec.annotation, spec.location, convert)
+                )
+                prefix = (spec.location,)
+            else:
+                getter = _scalar_getter(spec.location, spec.key, spec.multi)
+                prefix = (spec.location, spec.key)
+            getters.append((spec.name, getter))
+            self._locations[spec.name] = prefix
+            wrap = Required if spec.required else NotRequired
+            fields[spec.name] = wrap[spec.annotation]
+        self._getters = tuple(getters)
+        self._path_bound = tuple(spec.name for spec in params if spec.location == "path")
+        if fields:
+            name = f"{getattr(self.view, '__qualname__', 'view')}.arguments"
+            inputs = TypedDict(name, fields)  # type: ignore[misc]
+            config = ConfigDict(arbitrary_types_allowed=True)
+            self._adapter = TypeAdapter(with_config(config)(inputs))
+
+    def bind(self, view_args: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments for the view: the URL's values with the typed ones validated.
+
+        Raises :class:`~erlen.errors.RequestValidationError` (422) listing every bad field.
+        """
+        adapter = self._adapter
+        if adapter is None:
+            return view_args
+        request: Request = _cv_context.get().request  # type: ignore[union-attr,assignment]
+        raw: dict[str, Any] = {}
+        for name, getter in self._getters:
+            value = getter(request, view_args)
+            if value is not _MISSING:
+                raw[name] = value
+        try:
+            values: dict[str, Any] = adapter.validate_python(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(errors=self._errors(exc)) from None
+        for name in self._path_bound:
+            view_args.pop(name, None)
+        view_args.update(values)  # absent optional values keep the function's own defaults
+        return view_args
+
+    def _errors(self, exc: ValidationError) -> list[dict[str, Any]]:
+        """Pydantic's errors with each location rewritten to where the value came from."""
+        errors = []
+        for error in exc.errors(include_url=False, include_context=False):
+            loc = error["loc"]
+            prefix = self._locations.get(str(loc[0]), (str(loc[0]),)) if loc else ()
+            errors.append(
+                {
+                    "loc": [*prefix, *loc[1:]],
+                    "msg": error["msg"],
+                    "type": error["type"],
+                    "input": None if error["type"] == "missing" else _json_safe(error["input"]),
+                }
+            )
+        return errors
+
+    def respond(self, rv: Any) -> Any:
+        """The view's return value, validated against its return model and serialised."""
+        adapter = self._response_adapter
+        status = self._status
+        if adapter is None and status is None:
+            return rv
+        response_class = self.app.response_class
+        headers: Any = None
+        if type(rv) is tuple:
+            if len(rv) == 3:
+                rv, status, headers = rv
+            elif len(rv) == 2:
+                rv, second = rv
+                if isinstance(second, (dict, list, tuple)) or hasattr(second, "items"):
+                    headers = second
+                else:
+                    status = second
+        if isinstance(rv, response_class) or adapter is None:
+            if status is None and headers is None:
+                return rv
+            return (rv, status, headers) if headers is not None else (rv, status)
+        try:
+            body = adapter.dump_json(adapter.validate_python(rv, from_attributes=True))
+        except ValidationError as exc:
+            raise ResponseValidationError(
+                f"The view {getattr(self.view, '__qualname__', self.view)!r} returned data "
+                f"that its return type {self.signature.return_type!r} refuses: {exc}"
+            ) from exc
+        response = response_class(body, status, content_type="application/json")
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    def __call__(self, **view_args: Any) -> Any:
+        return self.respond(self.view(**self.bind(view_args)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TypedView):
+            return bool(self.view == other.view)
+        return bool(self.view == other)
+
+    def __hash__(self) -> int:
+        return hash(self.view)
+
+    def __repr__(self) -> str:
+        return f"<TypedView {self.view!r}>"
+
+
+class AsyncTypedView(TypedView):
+    """:class:`TypedView` for an ``async def`` view: awaited on the server's loop under ASGI."""
+
+    async def __call__(self, **view_args: Any) -> Any:
+        return self.respond(await self.view(**self.bind(view_args)))
+
+
+def compile_view(app: Erlen, view: Callable[..., Any], signature: ViewSignature) -> TypedView:
+    """The binder for ``view``; errors in its annotations are raised here, at registration."""
+    cls = AsyncTypedView if signature.is_async else TypedView
+    try:
+        return cls(app, view, signature)
+    except Exception as exc:
+        if type(exc).__module__.startswith("pydantic"):
+            raise TypeError(
+                f"The annotations of view {getattr(view, '__qualname__', view)!r} cannot be "
+                f"validated: {exc}"
+            ) from exc
+        raise
+
+
+def _json_safe(value: Any) -> Any:
+    """A rejected input as JSON can carry it (files and other objects by their text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    filename = getattr(value, "filename", None)
+    return filename if isinstance(filename, str) else str(value)
+
