@@ -11,6 +11,9 @@ import pytest
 
 from erlen.concurrency import WorkerPool, run_in_thread
 
+# No test client here: each test runs once, not once per adapter.
+pytestmark = pytest.mark.wsgi_only
+
 color: contextvars.ContextVar[str] = contextvars.ContextVar("color", default="none")
 
 
