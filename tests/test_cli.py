@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -468,3 +469,42 @@ def test_shell_has_app_g_and_shell_context(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.exit_code == 0
     assert "App: shellapp" in result.output
     assert "shellapp 42 True" in result.output
+
+
+THREADS_APP = """
+import threading
+import time
+
+from erlen import Erlen
+
+app = Erlen(__name__)
+
+
+@app.get("/thread")
+def thread() -> dict[str, object]:
+    time.sleep(0.2)  # held long enough for the requests to overlap
+    return {"thread": threading.current_thread().name, "pool": app.executor.max_workers}
+"""
+
+
+@pytest.mark.server
+@pytest.mark.wsgi_only
+def test_erlen_run_asgi_takes_threads_for_its_sync_views(tmp_path: Path, start_server: Any) -> None:
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    (tmp_path / "threads_app.py").write_text(THREADS_APP)
+    server = start_server(
+        ["-m", "erlen", "--app", "threads_app.py", "run", "--asgi", "--threads", "2"],
+        cwd=tmp_path,
+    )
+
+    def get(_: int) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{server.url}/thread", timeout=10) as response:
+            return dict(json.loads(response.read()))
+
+    with ThreadPoolExecutor(6) as clients:
+        answers = list(clients.map(get, range(6)))
+    assert {answer["pool"] for answer in answers} == {2}
+    assert len({answer["thread"] for answer in answers}) == 2

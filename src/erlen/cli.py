@@ -682,11 +682,11 @@ class _PathList(click.Path):
 )
 @click.option(
     "--threads",
-    default=8,
-    show_default=True,
-    type=int,
+    default=None,
+    type=click.IntRange(min=1),
     envvar=_run_env("THREADS"),
-    help="The number of worker threads.",
+    help="Worker threads: waitress's under WSGI (default 8), the sync views' under ASGI "
+    "(default ASGI_THREADS, 40).",
 )
 @click.option(
     "--extra-files",
@@ -717,7 +717,7 @@ def run_command(
     cert: Any,
     reload: bool | None,
     with_threads: bool,
-    threads: int,
+    threads: int | None,
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
     asgi: bool | None,

@@ -122,7 +122,7 @@ def run_simple(
     port: int = 5000,
     *,
     use_reloader: bool | None = None,
-    threads: int = 8,
+    threads: int | None = None,
     load_dotenv: bool = True,
     extra_files: Iterable[str] = (),
     access_log: bool = True,
@@ -132,7 +132,9 @@ def run_simple(
     """Serve ``app`` until Ctrl-C; restart on source changes when ``use_reloader`` is on.
 
     ``interface`` is ``"wsgi"`` (waitress), ``"asgi"`` (uvicorn, for WebSockets) or None to
-    choose: ASGI when the app has WebSocket routes, else WSGI. ``header_timeout``: seconds a
+    choose: ASGI when the app has WebSocket routes, else WSGI. ``threads``: waitress's worker
+    threads under WSGI (8 when None); under ASGI, the threads that run sync views (it sets
+    ``ASGI_THREADS``, whose default of 40 stays when None). ``header_timeout``: seconds a
     client has to send a request's header block under waitress (see :func:`make_server`).
     ``ERLEN_RUN_HOST`` and
     ``ERLEN_RUN_PORT`` override the defaults, so a program ending in ``app.run()`` can be
@@ -150,10 +152,17 @@ def run_simple(
     if interface is None:
         interface = "asgi" if any(rule.websocket for rule in app.url_map.iter_rules()) else "wsgi"
     if interface == "asgi":
+        if threads is not None:
+            app.config["ASGI_THREADS"] = threads
         _serve_asgi(app, host, port, access_log=access_log)
     elif interface == "wsgi":
         _serve(
-            app, host, port, threads=threads, access_log=access_log, header_timeout=header_timeout
+            app,
+            host,
+            port,
+            threads=threads if threads is not None else 8,
+            access_log=access_log,
+            header_timeout=header_timeout,
         )
     else:
         raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}.")
