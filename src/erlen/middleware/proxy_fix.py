@@ -170,8 +170,8 @@ class ASGIProxyFix(_ProxyCounts[ASGIApplication]):
     ``client``, ``scheme``, ``server``, ``root_path``, ``path`` and ``host`` (the header, as
     text, or None). Other scopes (``lifespan``) pass through untouched.
 
-    Serve ``app.asgi = ASGIProxyFix(app.asgi, ...)`` rather than the server's own proxy-header
-    handling (uvicorn's ``--proxy-headers``), not both: each would take a value off the list.
+    Use it instead of the server's own proxy-header handling (``uvicorn --no-proxy-headers``),
+    not with it: the two count trusted proxies differently and may pick different values.
     """
 
     async def __call__(
