@@ -106,6 +106,52 @@ def test_async_views_run_on_the_loop_and_sync_views_in_the_thread_pool(app: Erle
     assert client.get("/sync").text.startswith("erlen-testapp")
 
 
+def test_a_sync_view_declared_non_blocking_runs_on_the_loop(app: Erlen) -> None:
+    from erlen import Blueprint, g
+
+    seen: list[str] = []
+
+    @app.before_request
+    def remember() -> None:
+        g.user = "ada"
+
+    @app.before_request
+    async def also_async() -> None:
+        seen.append(threading.current_thread().name)
+
+    @app.post("/inline", sync_to_thread=False)
+    def inline() -> dict[str, Any]:
+        return {
+            "thread": threading.current_thread().name,
+            "user": g.user,
+            "json": request.get_json(),  # the body was received before the view ran
+        }
+
+    shop = Blueprint("shop", __name__)
+
+    @shop.get("/inline", sync_to_thread=False)
+    def shop_inline() -> str:
+        return threading.current_thread().name
+
+    app.register_blueprint(shop, url_prefix="/shop")
+
+    here = threading.current_thread().name
+    client = app.test_client(interface="asgi")
+    answer = client.post("/inline", json={"n": 1}).get_json()
+    assert answer == {"thread": here, "user": "ada", "json": {"n": 1}}
+    assert client.get("/shop/inline").text == here
+    assert seen == [here, here]
+    # Under WSGI the option changes nothing: the server's thread runs the view.
+    assert app.test_client(interface="wsgi").post("/inline", json={"n": 2}).get_json()["json"] == {
+        "n": 2
+    }
+
+
+def test_sync_to_thread_is_a_known_route_option_and_only_that(app: Erlen) -> None:
+    with pytest.raises(TypeError, match="Unknown route options: sync_to_threads"):
+        app.add_url_rule("/typo", "typo", lambda: "x", sync_to_threads=False)
+
+
 def test_a_blocking_sync_view_does_not_stall_async_views(app: Erlen) -> None:
     @app.get("/slow")
     def slow() -> str:

@@ -163,7 +163,9 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         self._start_lock = threading.Lock()
         self._async_start_lock: asyncio.Lock | None = None
         self._executor: WorkerPool | None = None
-        self._async_views: dict[Callable[..., Any], bool] = {}
+        #: Per view: True when it runs on the event loop under ASGI (``async def``, or a ``def``
+        #: view routed with ``sync_to_thread=False``), False when it runs in a worker thread.
+        self._on_loop: dict[Callable[..., Any], bool] = {}
         if self.has_static_folder:
             if bool(static_host) != host_matching:
                 raise ValueError("Use 'static_host' together with 'host_matching=True'.")
@@ -352,6 +354,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         rule_obj.provide_automatic_options = bool(provide_automatic_options)
         options.pop("subdomain", None)
         options.pop("host", None)
+        sync_to_thread = options.pop("sync_to_thread", True)
         if view_func is not None and (
             getattr(view_func, "__annotations__", None) or not options.keys().isdisjoint(_TYPED)
         ):
@@ -368,6 +371,10 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
                     f"{endpoint}. Give the route a distinct 'endpoint=' name."
                 )
             self.view_functions[endpoint] = view_func
+            if not sync_to_thread:
+                # Declared non-blocking: under ASGI the view runs on the event loop, as an
+                # ``async def`` view does, with no hop to a worker thread.
+                self._on_loop[view_func] = True
         self.url_map.add(rule_obj)
 
     def _typed_view(
@@ -669,13 +676,14 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
         return run
 
-    def _is_async_view(self, view: Callable[..., Any]) -> bool:
-        """Whether a view is ``async def``; PERF: decided once per view function."""
-        flag = self._async_views.get(view)
+    def _runs_on_loop(self, view: Callable[..., Any]) -> bool:
+        """Whether a view runs on the event loop under ASGI (see ``_on_loop``); PERF: decided
+        once per view function."""
+        flag = self._on_loop.get(view)
         if flag is None:
             from .concurrency import is_async_callable
 
-            flag = self._async_views[view] = is_async_callable(view)
+            flag = self._on_loop[view] = is_async_callable(view)
         return flag
 
     def _maybe_await(self, value: Any) -> Any:

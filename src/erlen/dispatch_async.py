@@ -73,10 +73,10 @@ class AsyncDispatch:
             view = self.view_functions.get(rule.endpoint)
             automatic_options = rule.provide_automatic_options and request.method == "OPTIONS"
             if view is not None and not automatic_options:
-                is_async = self._async_views.get(view)  # PERF: _is_async_view without its call
-                if is_async is None:
-                    is_async = self._is_async_view(view)
-                in_thread = not is_async
+                on_loop = self._on_loop.get(view)  # PERF: _runs_on_loop without its call
+                if on_loop is None:
+                    on_loop = self._runs_on_loop(view)
+                in_thread = not on_loop
         if in_thread:
             await _receive_before_thread(request)
             from .concurrency import run_in_thread  # here: keeps asyncio out of import
