@@ -63,7 +63,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 FRAMEWORKS: Final = {
     "raw": "apps.raw_asgi",
     "erlen": "apps.erlen_asgi",
+    "erlen_sync": "apps.erlen_asgi_sync",
+    "erlen_inline": "apps.erlen_asgi_inline",
     "starlette": "apps.starlette_asgi",
+    "starlette_sync": "apps.starlette_asgi_sync",
     "litestar": "apps.litestar_asgi",
     "fastapi": "apps.fastapi_asgi",
 }
