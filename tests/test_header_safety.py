@@ -410,7 +410,14 @@ def test_header_input_never_injects(server: Server, builder: str, name: Any, val
     assert answer.status == expected.status_code, (answer, expected.data)
     wire = sorted(pair for pair in answer.headers if pair[0] not in SERVER_HEADERS)
     # Leading and trailing whitespace is not part of a field value (RFC 9110 5.5).
-    app_pairs = sorted((key.lower(), text.strip(" \t")) for key, text in expected.headers)
+    app_pairs = sorted(
+        (key.lower(), text.strip(" \t"))
+        for key, text in expected.headers
+        if key.lower() not in SERVER_HEADERS
+    )
+    for key in ("date", "server"):  # the server may add its own next to the app's
+        app_count = sum(1 for name, _ in expected.headers if name.lower() == key)
+        assert len(answer.get_all(key)) <= app_count + 1, answer.head
     if expected.headers.get("Content-Length") is None:
         wire = [pair for pair in wire if pair[0] != "content-length"]
     assert wire == app_pairs, answer.head
