@@ -6,6 +6,7 @@ must be answered with a valid response or a 4xx error object, never a 5xx).
 
 from __future__ import annotations
 
+import email.parser
 import hashlib
 import json
 import string
@@ -340,8 +341,22 @@ def test_static_file_with_any_range_and_conditions(
     if method == "GET" and response.status_code in (200, 206):
         assert len(response.data) == int(response.headers["Content-Length"])
     if response.status_code == 206:
-        start, stop = response.headers["Content-Range"].split()[1].split("/")[0].split("-")
-        assert response.data == (b"0123456789" * 100)[int(start) : int(stop) + 1]
+        for content_range, data in _parts(response):
+            start, stop = content_range.split()[1].split("/")[0].split("-")
+            assert data == (b"0123456789" * 100)[int(start) : int(stop) + 1]
+
+
+def _parts(response: Any) -> list[tuple[str, bytes]]:
+    """A 206's ranges and their bytes: the one range, or each part of multipart/byteranges."""
+    if response.mimetype != "multipart/byteranges":
+        return [(response.headers["Content-Range"], response.data)]
+    assert "Content-Range" not in response.headers
+    message = email.parser.BytesParser().parsebytes(
+        f"Content-Type: {response.headers['Content-Type']}\r\n\r\n".encode() + response.data
+    )
+    parts = [(part["Content-Range"], part.get_payload(decode=True)) for part in message.walk()]
+    assert len(parts) > 2  # the multipart container, then two ranges or more
+    return parts[1:]
 
 
 # -- JSON --------------------------------------------------------------------------------------
