@@ -40,7 +40,7 @@ if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
 import inprocess  # noqa: E402  (after the path set-up so that ``apps`` resolves however we are run)
-from apps.common import JSON_TYPE  # noqa: E402
+from apps.common import JSON_TYPE, TYPED_ITEM_BODY  # noqa: E402
 from environment import environment_info  # noqa: E402
 from inprocess import (  # noqa: E402
     Answer,
@@ -74,8 +74,10 @@ FRAMEWORKS: Final = {
 #: Every ratio is against this framework: the ASGI toolkit the others are built on or measured by.
 BASELINE: Final = "starlette"
 
-#: The WSGI suite's scenarios that the ASGI apps implement.
-SCENARIOS: Final = ("hello", "json_user", "query", "post_json", "not_found")
+#: The WSGI suite's scenarios that the ASGI apps implement, then the ASGI suite's own typed ones.
+SCENARIOS: Final = (
+    "hello", "json_user", "query", "post_json", "not_found", "typed_query", "typed_body",
+)  # fmt: skip
 
 #: Seconds the lifespan start-up and shut-down of one app may take.
 LIFESPAN_TIMEOUT: Final = 10.0
@@ -95,7 +97,27 @@ def build_scenarios() -> list[Scenario]:
             body = scenario.expected_body.removesuffix(b"\n")
             scenario = dataclasses.replace(scenario, expected_body=body)
         scenarios.append(scenario)
-    return scenarios
+    return [*scenarios, *typed_scenarios()]
+
+
+def typed_scenarios() -> list[Scenario]:
+    """Typed parameters: a path int and query values checked against bounds (``typed_query``),
+    and a JSON body validated into a model and answered through a model (``typed_body``).
+
+    Erlen and FastAPI declare them by annotation and validate with pydantic, Litestar by
+    annotation with msgspec (its default engine), Starlette by hand with pydantic.
+    """
+    return [
+        Scenario(
+            "typed_query", "GET", "/typed/users/42", 200, JSON_TYPE,
+            b'{"id":42,"page":2,"q":"abc"}', query="q=abc&page=2",
+        ),
+        Scenario(
+            "typed_body", "POST", "/typed/items", 201, JSON_TYPE,
+            b'{"name":"widget","price":9.5,"tags":["red","small"],"id":1}',
+            body=TYPED_ITEM_BODY, content_type=JSON_TYPE,
+        ),
+    ]  # fmt: skip
 
 
 def check_answer(scenario: Scenario, answer: Answer) -> list[str]:

@@ -36,3 +36,8 @@ def dumps_like_flask(value: Any) -> str:
     app are configured to use this so that every framework sends the same bytes.
     """
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=True) + "\n"
+
+
+#: The typed scenarios (``asgi_inprocess.py``): a body every framework validates against the same
+#: constraints (name 1 to 80 characters, price above 0, tags a list of strings).
+TYPED_ITEM_BODY: Final = b'{"name": "widget", "price": 9.5, "tags": ["red", "small"]}'

@@ -7,10 +7,11 @@ with sorted keys, as Erlen sends them (FastAPI, like Starlette, keeps a dict's o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Body, FastAPI
+from fastapi import Body, FastAPI, Query
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 
 app = FastAPI()
 
@@ -33,6 +34,26 @@ async def search(q: str, page: int) -> dict[str, Any]:
 @app.post("/items", status_code=201)
 async def create_item(item: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008
     return {"id": 1, **item}
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    price: float = Field(gt=0)
+    tags: list[str] = []
+
+
+class StoredItem(Item):
+    id: int
+
+
+@app.get("/typed/users/{user_id}")
+async def typed_user(user_id: int, q: str, page: Annotated[int, Query(ge=1)] = 1) -> dict[str, Any]:
+    return {"id": user_id, "page": page, "q": q}
+
+
+@app.post("/typed/items", status_code=201)
+async def typed_item(item: Item) -> StoredItem:
+    return StoredItem(id=1, **item.model_dump())
 
 
 #: The ASGI 3 callable that ``servers.py`` and ``asgi_inprocess.py`` serve.
