@@ -47,7 +47,7 @@ bench: $(STAMP)
 
 # Property tests at 5000 examples each (`make test` runs them at 100).
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/fuzz
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/fuzz tests/test_header_safety.py
 
 # The demo app under erlen run (waitress, the default server) and wrk for 180 s: fails on any
 # 5xx or socket error, or RSS growing over 10% after the warm-up. SOAK_ARGS="--server gunicorn".
