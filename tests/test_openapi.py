@@ -153,6 +153,24 @@ def test_security_schemes_from_config_and_route_options(app: Erlen) -> None:
     assert operation["security"] == [{"apiKey": []}] and operation["summary"] == "Secret"
 
 
+def test_route_responses_are_added_to_the_generated_ones(app: Erlen) -> None:
+    missing = {"description": "No such user"}
+
+    @app.put(
+        "/users/<int:user_id>",
+        openapi={"responses": {404: missing, "200": {"description": "Replaced"}}},
+    )
+    def replace(user_id: int, user: NewUser) -> User:
+        return User(id=user_id, name=user.name, email=user.email)
+
+    document = app.openapi()
+    validate(document)
+    responses = document["paths"]["/users/{user_id}"]["put"]["responses"]
+    assert set(responses) == {"200", "404", "422"}  # the generated 422 stays
+    assert responses["404"] == missing
+    assert responses["200"] == {"description": "Replaced"}  # a status given replaces its own
+
+
 def test_the_auth_extension_declares_its_schemes(app: Erlen) -> None:
     from erlen.ext.auth import Auth
 

@@ -170,7 +170,7 @@ def build_document(app: Erlen) -> dict[str, Any]:
             if login_security and getattr(view, "requires_login", False):
                 operation["security"] = login_security
             if signature is not None and isinstance(signature.openapi, dict):
-                operation.update(signature.openapi)
+                _merge(operation, signature.openapi)
             paths.setdefault(path, {})[method.lower()] = operation
     document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
     if config.get("OPENAPI_SERVERS"):
@@ -193,6 +193,16 @@ def build_document(app: Erlen) -> dict[str, Any]:
             if not operation["tags"]:
                 del operation["tags"]
     return document
+
+
+def _merge(operation: dict[str, Any], fields: dict[str, Any]) -> None:
+    """A route's ``openapi={...}`` over its generated operation: ``responses`` are added to
+    (or replace, status by status) the generated ones; any other field replaces its own."""
+    for key, value in fields.items():
+        if key == "responses" and isinstance(value, dict):
+            operation["responses"].update({str(status): item for status, item in value.items()})
+        else:
+            operation[key] = value
 
 
 def _documented_routes(app: Erlen) -> Iterator[tuple[Rule, Callable[..., Any]]]:
