@@ -201,6 +201,11 @@ class Api:
         return self.open("DELETE", path, **kwargs)
 
 
+def error_locations(body: Any) -> set[tuple[str | int, ...]]:
+    """Where each value of a 422 error object failed: ``{("body", "email"), ...}``."""
+    return {tuple(error["loc"]) for error in body["error"]["errors"]}
+
+
 def sign_in(client: TestClient, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
     """Sign in through the form; returns the CSRF token of the signed-in session."""
     token = csrf_from(client.get("/login").text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from demo_support import ADMIN_EMAIL, Api, Rows, sign_in, unique_email
+from demo_support import ADMIN_EMAIL, Api, Rows, error_locations, sign_in, unique_email
 
 from erlen.testing import TestClient
 
@@ -65,6 +65,37 @@ def test_put_replacement_resets_omitted_role_and_keeps_password(api: Api, rows: 
     after = rows.get(int(str(user["id"])))
     assert before is not None and after is not None
     assert after["password_hash"] == before["password_hash"]
+
+
+def test_put_creating_a_user_needs_a_password(api: Api, rows: Rows) -> None:
+    count = rows.count()
+    body = {"name": "No Password", "email": unique_email("put")}
+    response = api.put("/api/users/765433", json=body)
+    assert response.status_code == 422
+    assert error_locations(response.json) == {("body", "password")}
+    assert response.json["error"]["errors"][0]["type"] == "missing"
+    assert rows.count() == count
+
+
+def test_put_accepts_back_what_get_answered(api: Api) -> None:
+    user = new_user(api)
+    response = api.put(f"/api/users/{user['id']}", json={**user, "name": "Sent Back"})
+    assert response.status_code == 200, response.text
+    assert response.json["name"] == "Sent Back"
+    assert response.json["created_at"] == user["created_at"]
+
+
+def test_answers_never_carry_password_or_token_hashes(api: Api) -> None:
+    user = new_user(api, password="a secret password")
+    fields = {"id", "name", "email", "role", "created_at", "updated_at"}
+    answers = [
+        api.get(f"/api/users/{user['id']}").json,
+        api.patch(f"/api/users/{user['id']}", json={"password": "another secret"}).json,
+        *api.get(f"/api/users?q={user['email']}").json["items"],
+    ]
+    for answer in answers:
+        assert set(answer) == fields
+        assert "argon2" not in str(answer) and "secret" not in str(answer)
 
 
 def test_patch_changes_only_the_fields_sent(api: Api) -> None:
@@ -140,6 +171,7 @@ def test_list_filters_by_query_in_name_or_email_and_by_role(api: Api) -> None:
     admins = api.get(f"/api/users?q={marker}&role=admin").json
     assert [item["email"] for item in admins["items"]] == [f"{marker}@example.org"]
     assert api.get("/api/users?q=%25").json["total"] == 0  # LIKE wildcards are literal
+    assert api.get(f"/api/users?q={marker}&role=").json["total"] == 2  # an empty role: any
 
 
 def test_list_default_page_size_and_limits(api: Api) -> None:
@@ -147,8 +179,11 @@ def test_list_default_page_size_and_limits(api: Api) -> None:
     assert api.get("/api/users?per_page=100").status_code == 200
     response = api.get("/api/users?per_page=101&page=0&role=boss")
     assert response.status_code == 422
-    fields = {error["field"] for error in response.json["error"]["errors"]}
-    assert fields == {"per_page", "page", "role"}
+    assert error_locations(response.json) == {
+        ("query", "per_page"),
+        ("query", "page"),
+        ("query", "role"),
+    }
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -173,16 +208,28 @@ def test_invalid_fields_are_422_listing_every_field(api: Api, rows: Rows) -> Non
     response = api.post("/api/users", json=body)
     assert response.status_code == 422
     errors = response.json["error"]["errors"]
-    assert {error["field"] for error in errors} == {"name", "email", "role", "password", "x"}
-    assert all(error["message"] for error in errors)
+    assert error_locations(response.json) == {
+        ("body", field) for field in ("name", "email", "role", "password", "x")
+    }
+    assert all(error["msg"] and error["type"] for error in errors)
+    by_field = {error["loc"][-1]: error for error in errors}
+    assert by_field["x"]["type"] == "extra_forbidden"
+    assert by_field["email"]["type"] == "invalid_email"
+    assert by_field["email"]["input"] == "not-an-email"
+    assert by_field["password"]["type"] == "string_too_short"
     assert rows.count() == count
 
 
 def test_missing_required_fields_are_listed(api: Api) -> None:
     response = api.post("/api/users", json={})
     assert response.status_code == 422
-    fields = [error["field"] for error in response.json["error"]["errors"]]
-    assert fields == ["name", "email", "password"]
+    errors = response.json["error"]["errors"]
+    assert [error["loc"] for error in errors] == [
+        ["body", "name"],
+        ["body", "email"],
+        ["body", "password"],
+    ]
+    assert {error["type"] for error in errors} == {"missing"}
 
 
 def test_non_json_body_is_415(api: Api) -> None:

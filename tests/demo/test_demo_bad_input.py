@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from demo_support import Api, Rows, csrf_from, unique_email
+from demo_support import Api, Rows, csrf_from, error_locations, unique_email
 
 from erlen.testing import TestClient
 
@@ -58,7 +58,7 @@ def test_api_post_refuses_bad_fields(
     body = {**VALID, "email": unique_email(), **fields}
     response = api.post("/api/users", json=body)
     assert response.status_code == 422, response.text
-    assert {error["field"] for error in response.json["error"]["errors"]} == bad
+    assert error_locations(response.json) == {("body", field) for field in bad}
     assert rows.count() == count
 
 
@@ -70,8 +70,10 @@ def test_api_patch_and_put_refuse_bad_fields_and_change_nothing(
     before = rows.get(created["id"])
     patch = api.patch(f"/api/users/{created['id']}", json=fields)
     assert patch.status_code == 422, patch.text
+    assert error_locations(patch.json) == {("body", field) for field in bad}
     put = api.put(f"/api/users/{created['id']}", json={**VALID, "email": "x@example.com", **fields})
     assert put.status_code == 422, put.text
+    assert error_locations(put.json) == {("body", field) for field in bad}
     assert rows.get(created["id"]) == before
 
 
@@ -80,7 +82,7 @@ RAW_BODIES: list[tuple[str, bytes, int]] = [
     ("a JSON string", b'"name"', 422),
     ("a JSON number", b"5", 422),
     ("JSON null", b"null", 422),
-    ("an empty body", b"", 400),
+    ("an empty body", b"", 422),  # the body the view requires is missing: loc ["body"]
     ("truncated JSON", b'{"name": "x"', 400),
     ("not JSON at all", b"name=x&email=y", 400),
     ("invalid UTF-8", b'{"name": "\xff\xfe"}', 400),
@@ -96,6 +98,8 @@ def test_api_refuses_bad_bodies(api: Api, rows: Rows, case: str, body: bytes, st
     response = api.post("/api/users", data=body, headers={"Content-Type": "application/json"})
     assert response.status_code == status, response.text
     assert response.json["error"]["status"] == status
+    if status == 422:  # JSON, but not an object: the body as a whole is what failed
+        assert error_locations(response.json) == {("body",)}
     assert rows.count() == count
 
 

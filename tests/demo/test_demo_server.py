@@ -53,7 +53,11 @@ def test_invalid_fields_are_422_listing_each(demo_server: DemoServer, server_tok
     )
     assert response.status == 422
     errors = response.json()["error"]["errors"]
-    assert {error["field"] for error in errors} == {"name", "email", "password"}
+    assert {tuple(error["loc"]) for error in errors} == {
+        ("body", "name"),
+        ("body", "email"),
+        ("body", "password"),
+    }
 
 
 def test_non_json_is_415_and_bad_json_400(demo_server: DemoServer, server_token: str) -> None:
@@ -94,3 +98,12 @@ def test_pages_are_served_with_static_files(demo_server: DemoServer) -> None:
     assert login.status == 200 and b'name="viewport"' in login.body
     css = demo_server.request("GET", "/static/style.css")
     assert css.status == 200 and css.headers["content-type"].startswith("text/css")
+
+
+def test_the_api_document_and_docs_page_are_served(demo_server: DemoServer) -> None:
+    document = demo_server.request("GET", "/openapi.json")
+    assert document.status == 200
+    assert document.json()["openapi"] == "3.1.0"
+    assert "bearerAuth" in document.json()["components"]["securitySchemes"]
+    docs = demo_server.request("GET", "/docs")
+    assert docs.status == 200 and b"swagger-ui" in docs.body

@@ -1,4 +1,7 @@
-"""Signing in and out with an email and a password."""
+"""Signing in and out with an email and a password.
+
+Pages, not API: ``openapi=False`` keeps them out of ``/openapi.json``, which describes ``/api``.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.route("/login", methods=["GET", "POST"], openapi=False)
 def login() -> str | Response | tuple[str, int]:
     """The sign-in form; a wrong email or password gets one message for both (no hints)."""
     next_url = safe_next(request.values.get("next"))
@@ -47,13 +50,13 @@ def login() -> str | Response | tuple[str, int]:
     return redirect(next_url or url_for("users.index"))
 
 
-@bp.post("/logout")
+@bp.post("/logout", openapi=False)
 def logout() -> Response:
     auth.logout_user()
     flash("Signed out.", "info")
     return redirect(url_for("account.login"))
 
 
-@bp.get("/")
+@bp.get("/", openapi=False)
 def home() -> Response:
     return redirect(url_for("users.index"))

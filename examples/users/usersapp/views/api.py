@@ -1,35 +1,44 @@
-"""The JSON API under ``/api``: users as resources, CRUD by HTTP method.
+"""The JSON API under ``/api``: users as resources, CRUD by HTTP method, as typed views.
 
-| request | answer |
-|---|---|
-| ``GET /api/users?q=&role=&page=&per_page=`` | 200 ``{"items", "page", "per_page", "total"}`` |
-| ``POST /api/users`` | 201 + ``Location``: a new user each time |
-| ``GET /api/users/<id>`` | 200, or 404 |
-| ``PUT /api/users/<id>`` | 201 when it creates that id, 200 when it replaces it |
-| ``PATCH /api/users/<id>`` | 200 after changing the fields sent |
-| ``DELETE /api/users/<id>`` | 204 |
+| request | body | answer |
+|---|---|---|
+| ``GET /api/users?q=&role=&page=&per_page=`` | | 200 ``UserPage`` |
+| ``POST /api/users`` | ``NewUser`` | 201 ``User`` + ``Location`` |
+| ``GET /api/users/<id>`` | | 200 ``User`` |
+| ``PUT /api/users/<id>`` | ``UserReplacement`` | 200 ``User``, 201 + ``Location`` if created |
+| ``PATCH /api/users/<id>`` | ``UserChanges`` | 200 ``User`` |
+| ``DELETE /api/users/<id>`` | | 204 |
+
+The models are in :mod:`usersapp.schemas`. The views' annotations say what they read: Erlen
+validates the query string and the body before a view runs (a 422 lists every bad value as
+``{"loc": ["body", "email"], "msg", "type", "input"}``) and filters every answer through
+``schemas.User``, so no hash ever leaves. The same annotations make ``/openapi.json`` and the
+``/docs`` page.
 
 Clients authenticate with ``Authorization: Bearer <token>`` or, from the site's own pages, with
-the session cookie plus the CSRF token in ``X-CSRF-Token`` on unsafe methods. Errors are Erlen's
-error objects: 401 unauthenticated, 403 not allowed, 404 unknown id, 409 email taken, 415 not
-JSON, 400 malformed JSON, 422 invalid fields (every one listed), 405 + ``Allow`` wrong method.
-Unknown fields are refused (422) so a misspelt field does not pass unnoticed; the read-only
-fields the API itself sends (``id``, ``created_at``, ``updated_at``) are ignored.
+the session cookie plus the CSRF token in ``X-CSRF-Token`` on unsafe methods; ``authenticate``
+checks that for the whole blueprint before any binding, so an anonymous request is a 401 whatever
+its body. Other errors are Erlen's error objects: 403 not allowed, 404 unknown id (ids outside
+1..2147483647 match no rule), 409 email taken, 415 not JSON, 400 malformed JSON, 405 + ``Allow``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, NoReturn
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
 
 from erlen import Blueprint, Response, abort, request, url_for
-from erlen.errors import Conflict, UnprocessableEntity
+from erlen.errors import Conflict, RequestValidationError
+from erlen.params import Query
 
+from .. import schemas
 from ..extensions import auth, csrf
-from ..models import ROLES, User
+from ..models import User
 from ..users import (
     MAX_ID,
     EmailTaken,
+    Page,
     WriteConflict,
     can_change_role,
     can_create,
@@ -41,7 +50,7 @@ from ..users import (
     search_users,
     update_user,
 )
-from ..validation import FieldError, UserInput, ValidationError, clean_user
+from ..validation import UserInput
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 # Bearer-token requests cannot be forged by another site; session-authenticated ones are
@@ -49,8 +58,38 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
 
 MAX_PER_PAGE = 100
-JSONObject = dict[str, Any]
-JSONResult = JSONObject | tuple[JSONObject, int] | tuple[JSONObject, int, dict[str, str]]
+#: The id in a user's URL. Ids no row can hold (0, 2**31 and up) match no rule: 404, as for an
+#: id nobody has, and the document shows the bounds.
+USER_URL = f"/users/<int(min=1, max={MAX_ID}):user_id>"
+
+
+def _error(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+# What the OpenAPI document says of every route here: the schemes erlen.ext.auth declares (a
+# bearer token, or the site's session cookie) and the errors ``authenticate`` answers.
+_SIGNED_IN: dict[str, Any] = {
+    "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+    "responses": {
+        "400": _error("Malformed JSON, or a session request without its CSRF token"),
+        "401": _error("No valid token or session"),
+    },
+}
+
+
+def documented(*statuses: tuple[int, str]) -> dict[str, Any]:
+    """``openapi=`` for a route: signed in, and the error statuses it may answer."""
+    responses = dict(_SIGNED_IN["responses"])
+    responses.update({str(status): _error(description) for status, description in statuses})
+    return {**_SIGNED_IN, "responses": responses}
+
+
+_FORBIDDEN = (403, "The signed-in user may not do this")
+_NOT_FOUND = (404, "No user has this id")
+_CONFLICT = (409, "Another user has this email address")
+_NOT_JSON = (415, "The body is not JSON")
 
 
 @bp.before_request
@@ -67,37 +106,6 @@ def actor() -> User:
     return user
 
 
-def user_json(user: User) -> dict[str, Any]:
-    """A user as the API shows it: never the password or token hashes."""
-    return {
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "role": user.role,
-        "created_at": _timestamp(user.created_at),
-        "updated_at": _timestamp(user.updated_at),
-    }
-
-
-def _timestamp(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def invalid(errors: list[FieldError], detail: str = "Some fields are invalid.") -> NoReturn:
-    raise UnprocessableEntity(detail, errors=[error.as_dict() for error in errors])
-
-
-def read_user(required: tuple[str, ...]) -> UserInput:
-    """The JSON body's user fields, validated; 415, 400 or 422 otherwise."""
-    data = request.get_json()
-    if not isinstance(data, dict):
-        invalid([FieldError("body", "Must be a JSON object.")], "The body must be a JSON object.")
-    try:
-        return clean_user(data, required=required, reject_unknown=True)
-    except ValidationError as error:
-        invalid(error.errors)
-
-
 def load_user(user_id: int) -> User:
     user = get_user(user_id)
     if user is None:
@@ -105,8 +113,8 @@ def load_user(user_id: int) -> User:
     return user
 
 
-def check_role_change(me: User, target: User, values: UserInput) -> None:
-    if values.role is not None and values.role != target.role and not can_change_role(me, target):
+def check_role_change(me: User, target: User, role: str | None) -> None:
+    if role is not None and role != target.role and not can_change_role(me, target):
         abort(403, "Only admins can change roles, and not their own.")
 
 
@@ -114,105 +122,120 @@ def conflict() -> Conflict:
     return Conflict("Another user already has this email address.")
 
 
+Created = tuple[User, int, dict[str, str]]
+
+
+def created(user: User) -> Created:
+    """201 with the new user's URL in ``Location``."""
+    return user, 201, {"Location": url_for(".read", user_id=user.id)}
+
+
 # -- collection --------------------------------------------------------------------------------
 
 
-def int_arg(name: str, default: int, lowest: int, highest: int, errors: list[FieldError]) -> int:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-    if not (value.isascii() and value.isdigit() and len(value) <= 10) or not (
-        lowest <= int(value) <= highest
-    ):
-        errors.append(FieldError(name, f"Must be a whole number from {lowest} to {highest}."))
-        return default
-    return int(value)
+def _no_filter_if_empty(value: object) -> object:
+    return value or None  # ``?role=`` (a form's "any" choice) lists every role
 
 
-@bp.get("/users")
-def list_users() -> JSONResult:
-    errors: list[FieldError] = []
-    page = int_arg("page", 1, 1, MAX_ID, errors)
-    per_page = int_arg("per_page", 20, 1, MAX_PER_PAGE, errors)
-    role = request.args.get("role") or None
-    if role is not None and role not in ROLES:
-        errors.append(FieldError("role", f"Must be one of: {', '.join(ROLES)}."))
-    if errors:
-        invalid(errors, "Some query parameters are invalid.")
-    result = search_users(request.args.get("q", ""), role=role, page=page, per_page=per_page)
-    return {
-        "items": [user_json(user) for user in result.items],
-        "page": result.page,
-        "per_page": result.per_page,
-        "total": result.total,
-    }
+@bp.get("/users", response_model=schemas.UserPage, openapi=documented())
+def list_users(
+    q: Annotated[str, Query(description="Part of a name or an email, in any case.")] = "",
+    role: Annotated[schemas.Role | None, BeforeValidator(_no_filter_if_empty)] = None,
+    page: Annotated[int, Field(ge=1, le=MAX_ID)] = 1,
+    per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = 20,
+) -> Page:
+    """List users, a page at a time, optionally those matching ``q`` and of one ``role``."""
+    return search_users(q, role=role, page=page, per_page=per_page)
 
 
-@bp.post("/users")
-def create() -> JSONResult:
+@bp.post(
+    "/users",
+    response_model=schemas.User,
+    status_code=201,
+    openapi=documented(_FORBIDDEN, _CONFLICT, _NOT_JSON),
+)
+def create(user: schemas.NewUser) -> Created:
+    """Create a user (admins only); ``Location`` is its URL."""
     if not can_create(actor()):
         abort(403, "Only admins can add users.")
-    values = read_user(required=("name", "email", "password"))
     try:
-        user = create_user(values)
+        return created(create_user(UserInput(**user.model_dump())))
     except (EmailTaken, WriteConflict):
         raise conflict() from None
-    return user_json(user), 201, {"Location": url_for(".read", user_id=user.id)}
 
 
 # -- one user ----------------------------------------------------------------------------------
 
 
-@bp.get("/users/<int:user_id>")
-def read(user_id: int) -> JSONResult:
-    return user_json(load_user(user_id))
+@bp.get(USER_URL, response_model=schemas.User, openapi=documented(_NOT_FOUND))
+def read(user_id: int) -> User:
+    """Read one user."""
+    return load_user(user_id)
 
 
-@bp.put("/users/<int:user_id>")
-def replace(user_id: int) -> JSONResult:
-    """Replace the user with this id, or create it under this id (201) if there is none."""
+@bp.put(
+    USER_URL,
+    response_model=schemas.User,
+    openapi=documented(_FORBIDDEN, _NOT_FOUND, _CONFLICT, _NOT_JSON),
+)
+def replace(user_id: int, user: schemas.UserReplacement) -> User | Created:
+    """Replace a user, or create it under this id (admins only; 201 and ``Location``).
+
+    Creating needs a ``password``; replacing keeps the current one when it is omitted.
+    """
     me = actor()
-    user = get_user(user_id)
-    if user is None:
+    values = UserInput(**user.model_dump())
+    target = get_user(user_id)
+    if target is None:
         if not can_create(me):
             abort(403, "Only admins can add users.")
-        if not 1 <= user_id <= MAX_ID:
-            invalid([FieldError("id", f"Must be from 1 to {MAX_ID}.")])
-        values = read_user(required=("name", "email", "password"))
+        if values.password is None:
+            raise RequestValidationError(
+                "A new user needs a password.",
+                errors=[
+                    {
+                        "loc": ["body", "password"],
+                        "msg": "Field required to create a user",
+                        "type": "missing",
+                        "input": None,
+                    }
+                ],
+            )
         try:
-            user = create_user(values, user_id=user_id)
+            return created(create_user(values, user_id=user_id))
         except (EmailTaken, WriteConflict):
             raise conflict() from None
-        return user_json(user), 201, {"Location": url_for(".read", user_id=user.id)}
-    if not can_edit(me, user):
+    if not can_edit(me, target):
         abort(403, "You can only change your own account.")
-    values = read_user(required=("name", "email"))
-    check_role_change(me, user, UserInput(role=values.role or "user"))
+    check_role_change(me, target, values.role)
     try:
-        update_user(user, values, replace=True)
+        return update_user(target, values, replace=True)
     except (EmailTaken, WriteConflict):
         raise conflict() from None
-    return user_json(user)
 
 
-@bp.patch("/users/<int:user_id>")
-def update(user_id: int) -> JSONResult:
+@bp.patch(
+    USER_URL,
+    response_model=schemas.User,
+    openapi=documented(_FORBIDDEN, _NOT_FOUND, _CONFLICT, _NOT_JSON),
+)
+def update(user_id: int, changes: schemas.UserChanges) -> User:
+    """Change the fields sent, and only those."""
     me = actor()
-    user = load_user(user_id)
-    if not can_edit(me, user):
+    target = load_user(user_id)
+    if not can_edit(me, target):
         abort(403, "You can only change your own account.")
-    values = read_user(required=())
-    check_role_change(me, user, values)
+    values = UserInput(**changes.model_dump(exclude_unset=True))
+    check_role_change(me, target, values.role)
     try:
-        update_user(user, values)
+        return update_user(target, values)
     except (EmailTaken, WriteConflict):
         raise conflict() from None
-    return user_json(user)
 
 
-@bp.delete("/users/<int:user_id>")
+@bp.delete(USER_URL, status_code=204, openapi=documented(_FORBIDDEN, _NOT_FOUND))
 def remove(user_id: int) -> Response:
+    """Delete a user (admins only, not their own account)."""
     user = load_user(user_id)
     if not can_delete(actor(), user):
         abort(403, "Only admins can delete users, and not their own account.")

@@ -2,7 +2,8 @@
 
 Every page needs a signed-in user; every form carries the CSRF token (checked by the
 ``CSRFProtect`` extension before these views run). A form that does not validate is shown
-again with the user's input and each error beside its field, answered 422.
+again with the user's input and each error beside its field, answered 422. The routes are
+marked ``openapi=False``: ``/openapi.json`` describes the JSON API, not the HTML pages.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def page_number(value: str | None) -> int:
     return max(1, int(value))
 
 
-@bp.get("/users")
+@bp.get("/users", openapi=False)
 def index() -> str:
     query = request.args.get("q", "")
     per_page = int(current_app.config["USERS_PER_PAGE"])
@@ -84,7 +85,7 @@ def index() -> str:
     return render_template("users/list.html", page=result, q=query.strip())
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<int:user_id>", openapi=False)
 def detail(user_id: int) -> str:
     user = load_user(user_id)
     me = actor()
@@ -109,7 +110,7 @@ def render_form(
     )
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/new", methods=["GET", "POST"], openapi=False)
 def new() -> PageResult:
     if not can_create(actor()):
         abort(403, "Only admins can add users.")
@@ -132,7 +133,7 @@ def new() -> PageResult:
     return render_form(None, form, errors, show_role=True)
 
 
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"], openapi=False)
 def edit(user_id: int) -> PageResult:
     user = load_user(user_id)
     me = actor()
@@ -163,7 +164,7 @@ def edit(user_id: int) -> PageResult:
     return render_form(user, form, errors, show_role), 422
 
 
-@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"], openapi=False)
 def delete(user_id: int) -> PageResult:
     """GET asks for confirmation; only the POST from that page deletes."""
     user = load_user(user_id)
@@ -177,7 +178,7 @@ def delete(user_id: int) -> PageResult:
     return redirect(url_for(".index"))
 
 
-@bp.post("/users/<int:user_id>/token")
+@bp.post("/users/<int:user_id>/token", openapi=False)
 def token(user_id: int) -> Response:
     """Issue a new API token and show it once; it is not kept anywhere but in its hash."""
     user = load_user(user_id)
