@@ -370,3 +370,33 @@ def test_create_jinja_environment_overrides_are_used() -> None:
     app = Tuned(__name__)
     with app.app_context():
         assert render_template_string("{{ site }}") == "Erlen"
+
+
+def test_globals_changed_after_a_template_loaded_still_reach_it(app: Erlen) -> None:
+    env = app.jinja_env
+    template = env.from_string("{{ greeting }} {{ extra|default('-') }}")
+    env.globals["greeting"] = "hello"
+    env.globals.update(extra="more")
+    with app.app_context():
+        assert template.render() == "hello more"
+    del env.globals["extra"]
+    env.globals.pop("greeting")
+    with app.app_context():
+        assert template.render() == " -"
+
+
+def test_a_templates_own_globals_win_and_stay_its_own(app: Erlen) -> None:
+    env = app.jinja_env
+    env.globals["who"] = "everyone"
+    own = env.from_string("{{ who }}", globals={"who": "me"})
+    shared = env.from_string("{{ who }}")
+    env.globals["who"] = "all of you"  # the template's own value still wins
+    own.globals["extra"] = 1  # a template's write goes to its own layer only
+    assert "extra" not in env.globals and "extra" not in shared.globals
+    with app.app_context():
+        assert (own.render(), shared.render()) == ("me", "all of you")
+    del own.globals["who"]  # the environment's value shows through again
+    with app.app_context():
+        assert own.render() == "all of you"
+    with pytest.raises(KeyError):
+        del own.globals["url_for"]  # not the template's own: as with Jinja's ChainMap
