@@ -1,10 +1,13 @@
-"""Take ``docs/screenshot-users.png``: the user list with a handful of users, in Chromium.
+"""Take the demo's screenshots in Chromium: the user list and the API's /docs page.
 
-    .venv/bin/python examples/users/screenshot.py [output.png]
+    .venv/bin/python examples/users/screenshot.py [folder]   # docs/ by default
+
+writes ``screenshot-users.png`` and ``screenshot-api-docs.png`` into the folder.
 
 Starts the demo on a free port with a throw-away instance folder, signs in, adds a few users
-through the pages and photographs the list. Needs the ``playwright`` package and Debian's
-Chromium (``apt-get install chromium``).
+through the pages and photographs the list; then opens the API's ``/docs`` page, authorizes it
+with an API token and photographs its operations, with the new user's model opened. Needs the
+``playwright`` package and Debian's Chromium (``apt-get install chromium``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "screenshot password"
 PEOPLE = [
     ("Ada Lovelace", "ada@example.com", "admin"),
@@ -59,6 +63,23 @@ def add_user(page: Page, name: str, email: str, role: str) -> None:
     page.click("main button[type=submit]")
 
 
+def photograph_api_docs(page: Page, token: str, output: Path) -> None:
+    """The /docs page, authorized with ``token``, with the model of a new user opened."""
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.goto("/docs")
+    page.locator(".opblock").first.wait_for()
+    page.click("button.authorize")
+    page.fill(".auth-container input", token)
+    page.click(".auth-btn-wrapper button.authorize")
+    page.click("button.btn-done")
+    new_user = page.locator("section.models article").filter(
+        has=page.locator(".json-schema-2020-12__title", has_text="NewUser")
+    )
+    new_user.locator(".json-schema-2020-12-expand-deep-button").first.click()
+    new_user.locator(".json-schema-2020-12-body").first.wait_for()
+    page.screenshot(path=str(output), full_page=True)
+
+
 def main(output: Path) -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
@@ -75,9 +96,7 @@ def main(output: Path) -> None:
         try:
             wait_for(port, server)
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-                )
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(
                     base_url=f"http://127.0.0.1:{port}",
                     viewport={"width": 1000, "height": 640},
@@ -90,13 +109,17 @@ def main(output: Path) -> None:
                 for person in PEOPLE:
                     add_user(page, *person)
                 page.goto("/users")
-                page.screenshot(path=str(output), full_page=True)
+                page.screenshot(path=str(output / "screenshot-users.png"), full_page=True)
+                page.goto("/users/1")
+                page.click("text=Create a new token")
+                token = page.locator("#token").inner_text().strip()
+                photograph_api_docs(page, token, output / "screenshot-api-docs.png")
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"Saved {output}")
+    print(f"Saved screenshot-users.png and screenshot-api-docs.png in {output}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot-users.png")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs")

@@ -23,6 +23,15 @@ from typing import Any
 from erlen import Erlen
 
 SECRET_KEY_FILE = "secret_key"
+API_DESCRIPTION = """The user-management demo's JSON API.
+
+Authenticate with an API token (made on a user's page, or with `erlen --app \
+examples/users/wsgi.py create-token EMAIL`): press **Authorize** and paste it as `bearerAuth`.
+The site's own pages may use their session cookie instead, with the CSRF token in
+`X-CSRF-Token` on writes.
+
+Errors are `{"error": {"status", "title", "detail"}}`; a 422 adds `errors`, one entry per
+invalid value: `{"loc": ["body", "email"], "msg", "type", "input"}`."""
 
 
 def configure(app: Erlen, overrides: Mapping[str, Any] | None) -> None:
@@ -38,6 +47,10 @@ def configure(app: Erlen, overrides: Mapping[str, Any] | None) -> None:
         AUTH_LOGIN_VIEW="account.login",
         SESSION_COOKIE_NAME="users_session",
         SESSION_COOKIE_SECURE=env.get("USERS_SESSION_COOKIE_SECURE", "") in ("1", "true"),
+        # The API's description at /openapi.json and /docs (see views/api.py).
+        OPENAPI_TITLE="Users API",
+        OPENAPI_VERSION="1.0.0",
+        OPENAPI_INFO={"description": API_DESCRIPTION},
     )
     if overrides:
         app.config.update({key: value for key, value in overrides.items() if key.isupper()})

@@ -144,7 +144,11 @@ def list_users(
     page: Annotated[int, Field(ge=1, le=MAX_ID)] = 1,
     per_page: Annotated[int, Field(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> Page:
-    """List users, a page at a time, optionally those matching ``q`` and of one ``role``."""
+    """List users, a page at a time, optionally only those matching a search and a role.
+
+    ``q`` matches part of a name or an email, in any case; the answer's ``total`` counts every
+    match, ``items`` holds one page of them, in the order they were created.
+    """
     return search_users(q, role=role, page=page, per_page=per_page)
 
 
@@ -155,7 +159,10 @@ def list_users(
     openapi=documented(_FORBIDDEN, _CONFLICT, _NOT_JSON),
 )
 def create(user: schemas.NewUser) -> Created:
-    """Create a user (admins only); ``Location`` is its URL."""
+    """Create a user (admins only).
+
+    The answer is the new user, with its URL in ``Location``. An omitted ``role`` is ``user``.
+    """
     if not can_create(actor()):
         abort(403, "Only admins can add users.")
     try:
@@ -179,9 +186,11 @@ def read(user_id: int) -> User:
     openapi=documented(_FORBIDDEN, _NOT_FOUND, _CONFLICT, _NOT_JSON),
 )
 def replace(user_id: int, user: schemas.UserReplacement) -> User | Created:
-    """Replace a user, or create it under this id (admins only; 201 and ``Location``).
+    """Replace a user, or create one with this id.
 
-    Creating needs a ``password``; replacing keeps the current one when it is omitted.
+    Replacing answers 200; creating (admins only) answers 201 with ``Location``, and needs a
+    ``password``. A replacement that omits the password keeps the current one; an omitted
+    ``role`` becomes ``user``. The read-only fields a GET answered may be sent back as they are.
     """
     me = actor()
     values = UserInput(**user.model_dump())
@@ -220,7 +229,11 @@ def replace(user_id: int, user: schemas.UserReplacement) -> User | Created:
     openapi=documented(_FORBIDDEN, _NOT_FOUND, _CONFLICT, _NOT_JSON),
 )
 def update(user_id: int, changes: schemas.UserChanges) -> User:
-    """Change the fields sent, and only those."""
+    """Change some of a user's fields.
+
+    Only the fields sent change. Users may change their own name, email and password; admins
+    may change anyone's, and anyone's role but their own.
+    """
     me = actor()
     target = load_user(user_id)
     if not can_edit(me, target):
