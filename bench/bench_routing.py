@@ -11,7 +11,7 @@ from __future__ import annotations
 import timeit
 from collections.abc import Callable
 
-from erlen.routing import Router, Rule
+from erlen.core.routing import Router, Rule
 
 ROUTES = 100
 

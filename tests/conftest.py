@@ -165,15 +165,15 @@ except ImportError:  # pragma: no cover - hypothesis is a dev dependency
 def waitress_in_thread(app: Any, *, erlen_setup: bool = False) -> Iterator[int]:
     """Serve ``app`` with waitress in a daemon thread on a free port; yields the port.
 
-    ``erlen_setup``: the server ``app.run()`` makes (``erlen.serving.make_server``, with the
-    app's limits), instead of waitress's defaults. Stopping closes every socket from inside the
+    ``erlen_setup``: the server ``app.run()`` makes (``erlen.adapters.serving.make_server``, with
+    the app's limits), instead of waitress's defaults. Stopping closes every socket from inside the
     server's own loop thread (through its trigger), so the loop never polls a descriptor another
     thread has just closed.
     """
     from waitress.server import create_server
 
     if erlen_setup:
-        from erlen.serving import make_server
+        from erlen.adapters.serving import make_server
 
         server = make_server(app, "127.0.0.1", 0)
     else:

@@ -103,7 +103,7 @@ def test_path_parameters_and_converters(app: Erlen, client) -> None:
 
 
 def test_custom_converter_registered_on_app(app: Erlen, client) -> None:
-    from erlen.routing import BaseConverter
+    from erlen.core.routing import BaseConverter
 
     class ListConverter(BaseConverter):
         def to_python(self, value: str) -> list[str]:
@@ -590,7 +590,7 @@ def test_an_installed_apps_instance_folder_is_under_its_prefix(tmp_path, monkeyp
 
 
 def test_werkzeug_style_converter_with_arguments_ports_unchanged(app: Erlen, client) -> None:
-    from erlen.routing import BaseConverter
+    from erlen.core.routing import BaseConverter
 
     class RegexConverter(BaseConverter):
         def __init__(self, url_map: object, *items: str) -> None:

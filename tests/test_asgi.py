@@ -29,7 +29,7 @@ from erlen import (
     stream_with_context,
     websocket,
 )
-from erlen.testing_asgi import WebSocketRefused
+from erlen.adapters.testing_asgi import WebSocketRefused
 
 from .conftest import ServerProcess, free_port
 

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from erlen import Erlen
+from erlen.adapters.testing_asgi import WebSocketRefused, WebSocketTestSession
 from erlen.testing import TestClient
-from erlen.testing_asgi import WebSocketRefused, WebSocketTestSession
 from examples.chat.app import MAX_MESSAGE, MAX_NAME, create_app
 
 from .conftest import ROOT, ServerProcess, free_port

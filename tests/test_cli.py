@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from erlen import Erlen, current_app
+from erlen.app.helpers import get_debug_flag, get_load_dotenv, load_dotenv
 from erlen.cli import (
     AppGroup,
     ErlenGroup,
@@ -26,7 +27,6 @@ from erlen.cli import (
     run_command,
     with_appcontext,
 )
-from erlen.helpers import get_debug_flag, get_load_dotenv, load_dotenv
 
 from .conftest import ROOT
 

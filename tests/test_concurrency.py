@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from erlen.concurrency import WorkerPool, run_in_thread
+from erlen.core.concurrency import WorkerPool, run_in_thread
 
 # No test client here: each test runs once, not once per adapter.
 pytestmark = pytest.mark.wsgi_only

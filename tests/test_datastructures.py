@@ -1,4 +1,4 @@
-"""erlen.datastructures: MultiDict, Headers, EnvironHeaders and FileStorage."""
+"""erlen.core.datastructures: MultiDict, Headers, EnvironHeaders and FileStorage."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erlen import Erlen, Response, request
-from erlen.datastructures import (
+from erlen.core.datastructures import (
     BadRequestKeyError,
     CacheControl,
     EnvironHeaders,
@@ -23,8 +23,8 @@ from erlen.datastructures import (
     ImmutableMultiDict,
     MultiDict,
 )
+from erlen.core.http import is_token
 from erlen.errors import BadRequest
-from erlen.http import is_token
 
 pytestmark = pytest.mark.wsgi_only
 

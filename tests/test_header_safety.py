@@ -38,7 +38,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from erlen import Erlen, Response, make_response, redirect, request, send_file
-from erlen.datastructures import Headers, InvalidHeader
+from erlen.core.datastructures import Headers, InvalidHeader
 
 from .conftest import free_port, waitress_in_thread
 

@@ -1,4 +1,4 @@
-"""erlen.http: header parsing and formatting, including hostile input and property tests.
+"""erlen.core.http: header parsing and formatting, including hostile input and property tests.
 
 Every parser gets a Hypothesis test that arbitrary input never raises anything but the
 documented exception; formatters get round-trip and "cannot break out of the header" properties.
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erlen import http
-from erlen.http import (
+from erlen.core import http
+from erlen.core.http import (
     Accept,
     Authorization,
     CharsetAccept,

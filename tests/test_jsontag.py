@@ -1,4 +1,4 @@
-"""erlen.jsontag: lossless tagged JSON, in the same format as Flask's ``flask.json.tag``."""
+"""erlen.app.jsontag: lossless tagged JSON, in the same format as Flask's ``flask.json.tag``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from erlen import Erlen
-from erlen.jsontag import JSONTag, PassDict, TagDict, TaggedJSONSerializer
+from erlen.app.jsontag import JSONTag, PassDict, TagDict, TaggedJSONSerializer
 
 pytestmark = pytest.mark.wsgi_only  # no requests: nothing adapter-specific
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from erlen import Blueprint, Erlen, request
-from erlen.binding import TypedView
-from erlen.datastructures import FileStorage
+from erlen.app.typed.binding import TypedView
+from erlen.core.datastructures import FileStorage
 from erlen.params import Body, Cookie, File, Form, Header, Path, Query
 
 
@@ -88,7 +88,7 @@ def test_import_erlen_and_untyped_routes_do_not_import_pydantic() -> None:
         "@app.get('/u/<int:user_id>')\n"
         "def u(user_id: int) -> str:\n"
         "    return 'x'\n"
-        "print('pydantic' in sys.modules, 'erlen.params' in sys.modules)\n"
+        "print('pydantic' in sys.modules, 'erlen.app.typed.params' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "True"], result.stderr

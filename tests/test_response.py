@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from erlen import Erlen, Response, request
-from erlen.datastructures import Headers
-from erlen.http import http_date
+from erlen.core.datastructures import Headers
+from erlen.core.http import http_date
 
 
 def test_headers_add_set_get_getlist_extend_and_in() -> None:

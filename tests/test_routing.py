@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from erlen.core.routing import DEFAULT_CONVERTERS, BaseConverter, Router, Rule
 from erlen.errors import BuildError, HTTPException, MethodNotAllowed, NotFound, RequestRedirect
-from erlen.routing import DEFAULT_CONVERTERS, BaseConverter, Router, Rule
 
 pytestmark = pytest.mark.wsgi_only
 

@@ -193,7 +193,7 @@ def test_an_app_that_never_listens_never_loads_blinker() -> None:
         "app = Erlen('quiet')\n"
         "app.route('/')(lambda: render_template_string('{{ 1 + 1 }}'))\n"
         "assert app.test_client().get('/').text == '2'\n"
-        "print('blinker' in sys.modules, 'erlen.signals' in sys.modules)\n"
+        "print('blinker' in sys.modules, 'erlen.app.signals' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True

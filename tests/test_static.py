@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erlen import Blueprint, Erlen, Response, send_file, send_from_directory, url_for
+from erlen.core.http import http_date
 from erlen.errors import NotFound
-from erlen.http import http_date
 from erlen.static import FileBody, safe_join
 from erlen.testing import build_environ
 

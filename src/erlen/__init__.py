@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import json
-from .app import Erlen
-from .config import Config
-from .context import (
+from .app.app import Erlen
+from .app.config import Config
+from .app.context import (
     after_this_request,
     copy_current_request_context,
     current_app,
@@ -34,28 +34,28 @@ from .context import (
     stream_with_context,
     websocket,
 )
-from .errors import HTTPException, abort
-from .json import jsonify
-from .request import Request
-from .response import Response, redirect
-from .urls import url_for
+from .app.json import jsonify
+from .app.urls import url_for
+from .core import __version__ as __version__
+from .core.errors import HTTPException, abort
+from .core.request import Request
+from .core.response import Response, redirect
 
 if TYPE_CHECKING:
     from markupsafe import Markup, escape
 
-    from .blueprints import Blueprint
-    from .params import Body, Cookie, File, Form, Header, Path, Query
-    from .sessions import flash, get_flashed_messages
-    from .static import send_file, send_from_directory
-    from .templating import (
+    from .adapters.websocket import WebSocket, WebSocketDisconnect
+    from .app.blueprints import Blueprint
+    from .app.sessions import flash, get_flashed_messages
+    from .app.static import send_file, send_from_directory
+    from .app.templating import (
         render_template,
         render_template_string,
         stream_template,
         stream_template_string,
     )
-    from .websocket import WebSocket, WebSocketDisconnect
+    from .app.typed.params import Body, Cookie, File, Form, Header, Path, Query
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Erlen",
@@ -103,25 +103,25 @@ __all__ = [
 
 # Names served from modules that are imported on first use (PEP 562).
 _LAZY = {
-    "Blueprint": "blueprints",
-    "WebSocket": "websocket",
-    "WebSocketDisconnect": "websocket",
-    "flash": "sessions",
-    "get_flashed_messages": "sessions",
-    "send_file": "static",
-    "send_from_directory": "static",
-    "render_template": "templating",
-    "render_template_string": "templating",
-    "stream_template": "templating",
-    "stream_template_string": "templating",
+    "Blueprint": "app.blueprints",
+    "WebSocket": "adapters.websocket",
+    "WebSocketDisconnect": "adapters.websocket",
+    "flash": "app.sessions",
+    "get_flashed_messages": "app.sessions",
+    "send_file": "app.static",
+    "send_from_directory": "app.static",
+    "render_template": "app.templating",
+    "render_template_string": "app.templating",
+    "stream_template": "app.templating",
+    "stream_template_string": "app.templating",
     # Typed views' parameter markers (params.py); pydantic itself waits for a typed route.
-    "Body": "params",
-    "Cookie": "params",
-    "File": "params",
-    "Form": "params",
-    "Header": "params",
-    "Path": "params",
-    "Query": "params",
+    "Body": "app.typed.params",
+    "Cookie": "app.typed.params",
+    "File": "app.typed.params",
+    "Form": "app.typed.params",
+    "Header": "app.typed.params",
+    "Path": "app.typed.params",
+    "Query": "app.typed.params",
 }
 
 

@@ -1,5 +1,5 @@
 """``python -m erlen``: the same command line as ``erlen``."""
 
-from .cli import main
+from .adapters.cli import main
 
 main()

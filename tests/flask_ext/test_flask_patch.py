@@ -30,9 +30,9 @@ def test_flask_and_its_documented_modules_are_erlens_objects() -> None:
 
     assert flask.Flask is erlen.Erlen
     assert flask.request is erlen.request
-    assert request_ctx is erlen.context.request_ctx
+    assert request_ctx is erlen.app.context.request_ctx
     assert FlaskClient is erlen.testing.TestClient
-    assert TaggedJSONSerializer is erlen.jsontag.TaggedJSONSerializer
+    assert TaggedJSONSerializer is erlen.app.jsontag.TaggedJSONSerializer
     assert "flask.json.tag" in flask_patch.patched_names()
 
 

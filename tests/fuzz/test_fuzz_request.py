@@ -19,7 +19,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from erlen import Erlen, request, session
-from erlen.http import dump_cookie
+from erlen.core.http import dump_cookie
 from erlen.static import send_from_directory
 from erlen.testing import TestClient
 

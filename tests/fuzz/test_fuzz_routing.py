@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from erlen import Erlen
+from erlen.core.routing import Router, Rule
 from erlen.errors import BuildError, HTTPException
-from erlen.routing import Router, Rule
 
 from .support import JSON_ACCEPT, assert_answer, fuzz_app
 

@@ -48,8 +48,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from erlen import current_app, g, redirect, request, session, url_for
-from erlen.context import _Proxy
-from erlen.errors import Unauthorized
+from erlen.app.context import _Proxy
+from erlen.core.errors import Unauthorized
 
 if TYPE_CHECKING:
     from erlen import Erlen, Response

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from erlen import current_app, request, session
-from erlen.errors import BadRequest
+from erlen.core.errors import BadRequest
 
 if TYPE_CHECKING:
     from erlen import Erlen
@@ -84,7 +84,7 @@ class CSRFProtect:
 
     def exempt(self, view: T) -> T:
         """Skip the automatic check for a view function or a whole blueprint."""
-        from erlen.blueprints import Blueprint
+        from erlen.app.blueprints import Blueprint
 
         if isinstance(view, Blueprint):
             self._exempt_blueprints.add(view.name)

@@ -22,10 +22,10 @@ from erlen import (
     stream_with_context,
     url_for,
 )
-from erlen.app import Erlen as Flask
-from erlen.blueprints import Blueprint
-from erlen.sessions import flash, get_flashed_messages
-from erlen.signals import (
+from erlen.app.app import Erlen as Flask
+from erlen.app.blueprints import Blueprint
+from erlen.app.sessions import flash, get_flashed_messages
+from erlen.app.signals import (
     appcontext_popped,
     appcontext_pushed,
     appcontext_tearing_down,
@@ -37,8 +37,8 @@ from erlen.signals import (
     request_tearing_down,
     template_rendered,
 )
-from erlen.static import send_file, send_from_directory
-from erlen.templating import (
+from erlen.app.static import send_file, send_from_directory
+from erlen.app.templating import (
     get_template_attribute,
     render_template,
     render_template_string,

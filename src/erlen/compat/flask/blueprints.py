@@ -1,5 +1,5 @@
 """``flask.blueprints``."""
 
-from erlen.blueprints import Blueprint, BlueprintSetupState
+from erlen.app.blueprints import Blueprint, BlueprintSetupState
 
 __all__ = ["Blueprint", "BlueprintSetupState"]

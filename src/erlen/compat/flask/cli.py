@@ -1,6 +1,6 @@
 """``flask.cli``."""
 
-from erlen.cli import (
+from erlen.adapters.cli import (
     AppGroup,
     ErlenGroup,
     NoAppException,
@@ -18,7 +18,7 @@ from erlen.cli import (
     shell_command,
     with_appcontext,
 )
-from erlen.cli import cli as cli
+from erlen.adapters.cli import cli as cli
 
 FlaskGroup = ErlenGroup
 

@@ -1,5 +1,5 @@
 """``flask.config``."""
 
-from erlen.config import Config, ConfigAttribute
+from erlen.app.config import Config, ConfigAttribute
 
 __all__ = ["Config", "ConfigAttribute"]

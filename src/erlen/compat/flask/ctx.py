@@ -1,6 +1,6 @@
 """``flask.ctx``: Flask's two context classes are one in Erlen, :class:`erlen.context.Context`."""
 
-from erlen.context import (
+from erlen.app.context import (
     Context,
     Namespace,
     after_this_request,

@@ -1,5 +1,9 @@
 """``flask.debughelpers``."""
 
-from erlen.debughelpers import DebugFilesKeyError, FormDataRoutingRedirect, UnexpectedUnicodeError
+from erlen.compat.debughelpers import (
+    DebugFilesKeyError,
+    FormDataRoutingRedirect,
+    UnexpectedUnicodeError,
+)
 
 __all__ = ["DebugFilesKeyError", "FormDataRoutingRedirect", "UnexpectedUnicodeError"]

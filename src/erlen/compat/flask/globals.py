@@ -1,6 +1,6 @@
 """``flask.globals``: the proxies, and ``app_ctx`` / ``request_ctx`` for the contexts."""
 
-from erlen.context import (
+from erlen.app.context import (
     _cv_context,
     app_ctx,
     current_app,

@@ -7,11 +7,11 @@ from erlen import (
     stream_with_context,
     url_for,
 )
-from erlen.helpers import get_debug_flag, get_load_dotenv
-from erlen.scaffold import get_root_path
-from erlen.sessions import flash, get_flashed_messages
-from erlen.static import send_file, send_from_directory
-from erlen.templating import get_template_attribute
+from erlen.app.helpers import get_debug_flag, get_load_dotenv
+from erlen.app.scaffold import get_root_path
+from erlen.app.sessions import flash, get_flashed_messages
+from erlen.app.static import send_file, send_from_directory
+from erlen.app.templating import get_template_attribute
 
 __all__ = [
     "abort",

@@ -1,6 +1,6 @@
 """``flask.sessions``."""
 
-from erlen.sessions import (
+from erlen.app.sessions import (
     NullSession,
     SecureCookieSession,
     SecureCookieSessionInterface,

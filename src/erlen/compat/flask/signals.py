@@ -1,6 +1,6 @@
 """``flask.signals``: blinker's ``Namespace`` and Erlen's signals."""
 
-from erlen.signals import (
+from erlen.app.signals import (
     Namespace,
     _signals,
     appcontext_popped,

@@ -1,6 +1,6 @@
 """``flask.templating``."""
 
-from erlen.templating import (
+from erlen.app.templating import (
     DispatchingLoader,
     Environment,
     render_template,

@@ -1,6 +1,6 @@
 """``flask.testing``."""
 
-from erlen.testing import EnvironBuilder, ErlenCliRunner, TestClient, TestResponse
+from erlen.adapters.testing import EnvironBuilder, ErlenCliRunner, TestClient, TestResponse
 
 FlaskClient = TestClient
 FlaskCliRunner = ErlenCliRunner

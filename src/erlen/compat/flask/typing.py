@@ -1,4 +1,4 @@
 """``flask.typing``: the type aliases annotated Flask code imports, all of ``erlen.typing``."""
 
-from erlen.typing import *  # noqa: F403
-from erlen.typing import __all__ as __all__
+from erlen.app.typing import *  # noqa: F403
+from erlen.app.typing import __all__ as __all__

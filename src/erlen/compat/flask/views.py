@@ -1,5 +1,5 @@
 """``flask.views``."""
 
-from erlen.views import MethodView, View
+from erlen.app.views import MethodView, View
 
 __all__ = ["MethodView", "View"]

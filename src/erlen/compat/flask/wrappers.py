@@ -1,6 +1,6 @@
 """``flask.wrappers``."""
 
-from erlen.request import Request
-from erlen.response import Response
+from erlen.core.request import Request
+from erlen.core.response import Response
 
 __all__ = ["Request", "Response"]

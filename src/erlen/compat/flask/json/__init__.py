@@ -1,5 +1,5 @@
 """``flask.json``."""
 
-from erlen.json import dump, dumps, jsonify, load, loads
+from erlen.app.json import dump, dumps, jsonify, load, loads
 
 __all__ = ["dump", "dumps", "jsonify", "load", "loads"]

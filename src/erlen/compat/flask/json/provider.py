@@ -1,5 +1,5 @@
 """``flask.json.provider``."""
 
-from erlen.json import DefaultJSONProvider, JSONProvider
+from erlen.app.json import DefaultJSONProvider, JSONProvider
 
 __all__ = ["DefaultJSONProvider", "JSONProvider"]

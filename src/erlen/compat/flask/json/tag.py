@@ -1,4 +1,4 @@
 """``flask.json.tag``: all of ``erlen.jsontag``."""
 
-from erlen.jsontag import *  # noqa: F403
-from erlen.jsontag import __all__ as __all__
+from erlen.app.jsontag import *  # noqa: F403
+from erlen.app.jsontag import __all__ as __all__

@@ -560,7 +560,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     APPSEC: the location is percent-encoded, CR, LF and NUL included (``%0D%0A``), as in
     Flask, so user input in a redirect target can never add headers, nor turn into a 500.
     """
-    from .context import get_context  # the app layer, looked up at call time
+    from ..app.context import get_context  # the app layer, looked up at call time
 
     ctx = get_context()
     if ctx is not None:

@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .datastructures import Headers
-from .errors import HTTPException
-from .request import Request
+from ..core.datastructures import Headers
+from ..core.errors import HTTPException
+from ..core.request import Request
 
 if TYPE_CHECKING:
+    from ..core.request import Limits
+    from ..core.response import Response
     from .asgi import Message, Receive, Send
-    from .request import Limits
-    from .response import Response
 
 __all__ = ["WebSocket", "WebSocketDisconnect"]
 
@@ -183,7 +183,7 @@ class WebSocket(Request):
 
     async def send_json(self, value: Any) -> None:
         """Send ``value`` as a JSON text frame, serialised by the app's JSON provider."""
-        from .json import dumps
+        from ..app.json import dumps
 
         await self.send(dumps(value, separators=(",", ":")))
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
+from ..adapters.websocket import WebSocketDisconnect
+from ..core.errors import HTTPException
 from .context import Context, _cv_context
-from .errors import HTTPException
 from .signalgate import gate
-from .websocket import WebSocketDisconnect
 
 if TYPE_CHECKING:
+    from ..adapters.websocket import WebSocket
+    from ..core.request import Request
+    from ..core.response import Response
     from .app import Erlen
-    from .request import Request
-    from .response import Response
-    from .websocket import WebSocket
 
 __all__ = ["AsyncDispatch"]
 
@@ -79,7 +79,7 @@ class AsyncDispatch:
                 in_thread = not on_loop
         if in_thread:
             await _receive_before_thread(request)
-            from .concurrency import run_in_thread  # here: keeps asyncio out of import
+            from ..core.concurrency import run_in_thread  # here: keeps asyncio out of import
 
             # PERF: one hop to a worker thread for the whole request, hooks included.
             return await run_in_thread(self.executor, self.handle, request)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from .errors import (
+from ..core.errors import (
     HTTPException,
     default_exceptions,
     erlen_class_for,
@@ -315,7 +315,7 @@ class Scaffold:
         """
 
         def decorator(func: F) -> F:
-            from .concurrency import is_async_callable
+            from ..core.concurrency import is_async_callable
 
             if not is_async_callable(func):
                 raise TypeError(

@@ -223,12 +223,12 @@ class TagDateTime(JSONTag):
         return isinstance(value, datetime)
 
     def to_json(self, value: Any) -> Any:
-        from .http import http_date
+        from ..core.http import http_date
 
         return http_date(value)
 
     def to_python(self, value: Any) -> Any:
-        from .http import parse_date
+        from ..core.http import parse_date
 
         return parse_date(value)
 
@@ -370,7 +370,7 @@ def _tag_builtin(value: Any) -> Any:
     if isinstance(value, UUID):
         return {" u": value.hex}
     if isinstance(value, datetime):
-        from .http import http_date
+        from ..core.http import http_date
 
         return {" d": http_date(value)}
     return value

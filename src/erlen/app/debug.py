@@ -9,11 +9,11 @@ import html
 import traceback
 from typing import TYPE_CHECKING
 
-from .errors import InternalServerError
-from .response import Response
+from ..core.errors import InternalServerError
+from ..core.response import Response
 
 if TYPE_CHECKING:
-    from .request import Request
+    from ..core.request import Request
 
 __all__ = ["traceback_response"]
 

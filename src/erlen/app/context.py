@@ -17,15 +17,15 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from . import response as _response
+from ..core import response as _response
 from .signalgate import gate
 
 if TYPE_CHECKING:
+    from ..adapters.websocket import WebSocket
+    from ..core.request import Request
+    from ..core.response import Response
     from .app import Erlen
-    from .request import Request
-    from .response import Response
     from .sessions import SessionMixin
-    from .websocket import WebSocket
 
 __all__ = [
     "Context",
@@ -358,7 +358,7 @@ class _RequestProxy(_Proxy["Request"]):
 
 
 def _current_websocket() -> WebSocket:
-    from .websocket import WebSocket
+    from ..adapters.websocket import WebSocket
 
     current = _lookup_request_context("websocket").request
     if not isinstance(current, WebSocket):

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mappin
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
-    from .errors import HTTPException
-    from .response import Response
+    from ..core.errors import HTTPException
+    from ..core.response import Response
 
 __all__ = [
     "AfterRequestCallable",

@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
+from ...core.errors import default_exceptions
+from ...core.routing.rules import parse_rule
 from .binding import TypedView, group_fields
-from .errors import default_exceptions
 from .params import ParamSpec, ViewSignature, is_file_type, is_sequence_type
-from .routing.rules import parse_rule
 
 if TYPE_CHECKING:
-    from .app import Erlen
-    from .routing import Rule
+    from ...core.routing import Rule
+    from ..app import Erlen
 
 __all__ = ["build_document", "ERROR_SCHEMA", "VALIDATION_ERROR_SCHEMA", "HIDDEN_ENDPOINTS"]
 

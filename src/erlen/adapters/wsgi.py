@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import http
-from .datastructures import EnvironHeaders
-from .errors import BadRequest, HTTPException, RequestHeaderFieldsTooLarge
-from .request import _MISSING, BodyStream, LimitedStream, Limits, Request
+from ..core import http
+from ..core.datastructures import EnvironHeaders
+from ..core.errors import BadRequest, HTTPException, RequestHeaderFieldsTooLarge
+from ..core.request import _MISSING, BodyStream, LimitedStream, Limits, Request
 
 if TYPE_CHECKING:
-    from .app import Erlen
-    from .response import Response
+    from ..app.app import Erlen
+    from ..core.response import Response
 
 __all__ = ["handle_wsgi", "wsgi_request", "decode_wsgi_path"]
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import asyncio
     import threading
 
-    from .concurrency import WorkerPool
+    from ..core.concurrency import WorkerPool
     from .config import Config
 
 __all__ = ["Lifespan"]
@@ -111,7 +111,7 @@ class Lifespan:
     def executor(self) -> WorkerPool:
         """The threads that run sync views under ASGI (``ASGI_THREADS`` of them at most)."""
         if self._executor is None:
-            from .concurrency import WorkerPool
+            from ..core.concurrency import WorkerPool
 
             self._executor = WorkerPool(
                 int(self.config.get("ASGI_THREADS") or 40), thread_name_prefix=f"erlen-{self.name}"

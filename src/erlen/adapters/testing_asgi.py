@@ -18,13 +18,13 @@ import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
 
-from .response import status_line
+from ..core.response import status_line
 from .websocket import WebSocketDisconnect
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from .app import Erlen
+    from ..app.app import Erlen
     from .asgi import Message
 
 __all__ = ["call_asgi", "scope_from_environ", "WebSocketTestSession", "WebSocketRefused"]

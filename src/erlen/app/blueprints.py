@@ -16,8 +16,8 @@ from .context import current_app
 from .scaffold import Scaffold
 
 if TYPE_CHECKING:
+    from ..core.response import Response
     from .app import Erlen
-    from .response import Response
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 

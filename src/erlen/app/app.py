@@ -19,11 +19,8 @@ from datetime import timedelta
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .config import DEFAULT_CONFIG, Config
-from .context import _NO_ERROR, Context, Namespace, _cv_context
-from .context import request as current_request
-from .dispatch_async import AsyncDispatch
-from .errors import (
+from ..adapters.wsgi import handle_wsgi, wsgi_request
+from ..core.errors import (
     Aborter,
     BadRequest,
     BuildError,
@@ -34,25 +31,28 @@ from .errors import (
     handler_lookup_classes,
     is_werkzeug_http_error,
 )
+from ..core.request import Limits, Request
+from ..core.response import Response
+from ..core.routing import Router, Rule
+from .config import DEFAULT_CONFIG, Config
+from .context import _NO_ERROR, Context, Namespace, _cv_context
+from .context import request as current_request
+from .dispatch_async import AsyncDispatch
 from .json import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
-from .request import Limits, Request
-from .response import Response
-from .routing import Router, Rule
 from .scaffold import Scaffold, find_package
 from .signalgate import gate
 from .urls import build_url
-from .wsgi import handle_wsgi, wsgi_request
 
 if TYPE_CHECKING:
     import asyncio
     import logging
 
-    from .asgi import ASGIApp
+    from ..adapters.asgi import ASGIApp
+    from ..adapters.testing import TestClient
+    from ..core.concurrency import WorkerPool
     from .blueprints import Blueprint
-    from .concurrency import WorkerPool
     from .sessions import SessionInterface
-    from .testing import TestClient
 
 __all__ = ["Erlen"]
 
@@ -277,7 +277,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def cli(self) -> Any:
         """A click group for the app's own commands (``@app.cli.command()``)."""
         if self._cli is None:
-            from .cli import AppGroup
+            from ..adapters.cli import AppGroup
 
             self._cli = AppGroup(self.name, app=self)
         return self._cli
@@ -385,7 +385,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
         PERF: decided once here; an untyped view is registered exactly as it is given.
         """
-        from .params import ROUTE_OPTIONS, inspect_view, rule_variables
+        from .typed.params import ROUTE_OPTIONS, inspect_view, rule_variables
 
         typed_options = {key: options.pop(key) for key in ROUTE_OPTIONS if key in options}
         if rule.websocket:
@@ -396,8 +396,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         signature = inspect_view(view_func, rule_variables(rule.rule), path_names, typed_options)
         if signature is None:
             return view_func
-        from .apidocs import register_api_docs
-        from .binding import compile_view
+        from .typed.apidocs import register_api_docs
+        from .typed.binding import compile_view
 
         register_api_docs(self)
         return compile_view(self, view_func, signature)
@@ -408,7 +408,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         Served at ``OPENAPI_URL`` (``/openapi.json``) once the app has a typed view; see
         ``openapi.py`` and docs/typed-views.md. Needs pydantic (the ``typed`` extra).
         """
-        from .openapi import build_document
+        from .typed.openapi import build_document
 
         return build_document(self)
 
@@ -490,7 +490,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> Context:
         """A context for a fake request, built like the test client's (``path``, ``method``...)."""
-        from .testing import build_request
+        from ..adapters.testing import build_request
 
         return Context(self, build_request(self, *args, **kwargs))
 
@@ -503,14 +503,14 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
         """A client that calls the app in-process: ``client.get("/")``."""
-        from .testing import TestClient
+        from ..adapters.testing import TestClient
 
         cls = self.test_client_class or TestClient
         return cast(TestClient, cls(self, use_cookies=use_cookies, **kwargs))
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click test runner that invokes the app's CLI commands."""
-        from .testing import ErlenCliRunner
+        from ..adapters.testing import ErlenCliRunner
 
         return (self.test_cli_runner_class or ErlenCliRunner)(self, **kwargs)
 
@@ -654,7 +654,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         Under WSGI each call gets its own event loop (as Flask's ``async_to_sync`` does); in a
         worker thread of an ASGI request it runs on the server's loop (see ``concurrency.py``).
         """
-        from .concurrency import run_coroutine
+        from ..core.concurrency import run_coroutine
 
         return run_coroutine(coroutine)
 
@@ -663,7 +663,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
         Flask's hook for extensions and signals that call user functions from sync code.
         """
-        from .concurrency import is_async_callable
+        from ..core.concurrency import is_async_callable
 
         return self.async_to_sync(func) if is_async_callable(func) else func
 
@@ -681,7 +681,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         once per view function."""
         flag = self._on_loop.get(view)
         if flag is None:
-            from .concurrency import is_async_callable
+            from ..core.concurrency import is_async_callable
 
             flag = self._on_loop[view] = is_async_callable(view)
         return flag
@@ -1044,7 +1044,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """What :func:`erlen.redirect` answers in this app's context; override to change it."""
-        from .response import redirect_response
+        from ..core.response import redirect_response
 
         return redirect_response(location, code, self.response_class)
 
@@ -1099,7 +1099,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         Serve it with ``uvicorn module:app.asgi``, ``granian --interface asgi module:app.asgi``
         or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware.
         """
-        from .asgi import ASGIApp  # on first use: a WSGI-only app never loads asyncio
+        from ..adapters.asgi import ASGIApp  # on first use: a WSGI-only app never loads asyncio
 
         return ASGIApp(self)
 
@@ -1121,7 +1121,7 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         The server is multi-threaded HTTP/1.1 (waitress); ``use_reloader=True`` restarts it when
         a source file changes. For production, run the app under gunicorn, granian or waitress.
         """
-        from .serving import run_simple
+        from ..adapters.serving import run_simple
 
         if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
             # 'erlen run' imported the module; its own 'app.run()' must not start a second

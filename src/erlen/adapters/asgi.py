@@ -22,16 +22,21 @@ import threading
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import http
-from .concurrency import iterate_in_thread, run_in_thread
-from .datastructures import Headers, _HeaderReader
-from .errors import BadRequest, HTTPException, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
-from .request import _MISSING, LimitedStream, Limits, Request
+from ..core import http
+from ..core.concurrency import iterate_in_thread, run_in_thread
+from ..core.datastructures import Headers, _HeaderReader
+from ..core.errors import (
+    BadRequest,
+    HTTPException,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+)
+from ..core.request import _MISSING, LimitedStream, Limits, Request
 from .websocket import WebSocket
 
 if TYPE_CHECKING:
-    from .app import Erlen
-    from .response import Response
+    from ..app.app import Erlen
+    from ..core.response import Response
 
 __all__ = ["ASGIApp", "ASGIRequest", "ASGIBody", "ClientDisconnected", "Receive", "Send"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ..core.errors import BuildError
 from .context import _lookup_context, get_context
-from .errors import BuildError
 
 if TYPE_CHECKING:
     from .app import Erlen

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, NotRequired, Required
 from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
-from .context import _cv_context
-from .errors import RequestValidationError
+from ...core.errors import RequestValidationError
+from ..context import _cv_context
 from .params import ParamSpec, ViewSignature, is_sequence_type
 
 if TYPE_CHECKING:
-    from .app import Erlen
-    from .request import Request
+    from ...core.request import Request
+    from ..app import Erlen
 
 __all__ = [
     "TypedView",

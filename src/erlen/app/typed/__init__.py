@@ -1,0 +1,1 @@
+"""Typed views: parameter markers, the compiled binder, the OpenAPI document and its pages."""
