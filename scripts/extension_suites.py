@@ -112,16 +112,28 @@ def ensure_requirements(extension: str) -> None:
 
 
 def sdist_archive(extension: str, version: str) -> Path:
-    prefix = f"{canonical(extension)}-{version}."
+    """The extension's sdist in the cache, downloaded once."""
+    found = _cached_sdist(extension, version)
+    if found is None:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:",
+             "--no-deps", "--dest", str(CACHE), f"{extension}=={version}"],
+            check=True,
+        )  # fmt: skip
+        found = _cached_sdist(extension, version)
+    if found is None:
+        raise FileNotFoundError(f"pip downloaded no sdist of {extension}=={version} to {CACHE}")
+    return found
+
+
+def _cached_sdist(extension: str, version: str) -> Path | None:
+    # Both sides canonical ("Flask-Login-0.6.3.tar.gz" -> "flask-login-0-6-3-tar-gz"), and the
+    # version followed by a separator, so 0.6.3 does not match 0.6.30.
+    prefix = f"{canonical(extension)}-{canonical(version)}-"
     for path in CACHE.iterdir():
-        if canonical(path.name).startswith(prefix) and path.name.endswith(".tar.gz"):
+        if path.name.endswith(".tar.gz") and canonical(path.name).startswith(prefix):
             return path
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:",
-         "--no-deps", "--dest", str(CACHE), f"{extension}=={version}"],
-        check=True,
-    )  # fmt: skip
-    return sdist_archive(extension, version)
+    return None
 
 
 def sdist_folder(extension: str, version: str) -> Path:
