@@ -57,8 +57,8 @@ TEST_REQUIREMENTS = {
     "flask-limiter": {
         "hiro": "hiro", "redis": "redis", "pymemcache": "pymemcache", "pymongo": "pymongo",
         "flask_restful": "flask-restful",
-    },  # fmt: skip
-}
+    },
+}  # fmt: skip
 SERVER_FIXTURES = {"docker_services"}
 PYTEST_CONFIGS = {
     "pytest.ini": "",
@@ -328,7 +328,8 @@ class Result:
 def compare(result: Result, flask: Run, erlen: Run, servers: set[str]) -> None:
     tests = {t for t in {*flask.outcomes, *erlen.outcomes} if not needs_server(t, servers)}
     passed_flask, passed_erlen = flask.passed() & tests, erlen.passed() & tests
-    result.tests, result.on_flask, result.on_erlen = len(tests), len(passed_flask), len(passed_erlen)
+    result.tests = len(tests)
+    result.on_flask, result.on_erlen = len(passed_flask), len(passed_erlen)
     result.on_both = len(passed_flask & passed_erlen)
     for test in sorted(passed_flask - passed_erlen):
         key = cause(erlen.why_not(test))
