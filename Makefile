@@ -1,5 +1,5 @@
 # make run  - set up .venv and serve the demo app on http://127.0.0.1:5000
-# make test - set up .venv and run the whole suite, ruff and mypy --strict
+# make test - set up .venv and run the layering check, the whole suite, ruff and mypy --strict
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -24,6 +24,7 @@ hello: $(STAMP)
 	$(PY) examples/hello.py
 
 test: $(STAMP)
+	$(PY) -m pytest -q tests/test_layers.py
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q tests/flask_ext
 	$(VENV)/bin/ruff check src tests examples bench

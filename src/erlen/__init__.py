@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import json
-from .app.app import Erlen
+from .adapters.erlen import Erlen
 from .app.config import Config
 from .app.context import (
     after_this_request,
@@ -32,19 +32,19 @@ from .app.context import (
     request,
     session,
     stream_with_context,
-    websocket,
 )
 from .app.json import jsonify
+from .app.responses import abort, make_response, redirect
 from .app.urls import url_for
 from .core import __version__ as __version__
-from .core.errors import HTTPException, abort
+from .core.errors import HTTPException
 from .core.request import Request
-from .core.response import Response, redirect
+from .core.response import Response
 
 if TYPE_CHECKING:
     from markupsafe import Markup, escape
 
-    from .adapters.websocket import WebSocket, WebSocketDisconnect
+    from .adapters.websocket import WebSocket, WebSocketDisconnect, websocket
     from .app.blueprints import Blueprint
     from .app.sessions import flash, get_flashed_messages
     from .app.static import send_file, send_from_directory
@@ -106,6 +106,7 @@ _LAZY = {
     "Blueprint": "app.blueprints",
     "WebSocket": "adapters.websocket",
     "WebSocketDisconnect": "adapters.websocket",
+    "websocket": "adapters.websocket",
     "flash": "app.sessions",
     "get_flashed_messages": "app.sessions",
     "send_file": "app.static",
@@ -140,15 +141,3 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'erlen' has no attribute {name!r}")
-
-
-def make_response(*args: Any) -> Response:
-    """Turn view-style return values into a :class:`Response`, to add headers or cookies.
-
-    ``make_response()`` gives an empty response, ``make_response(body)`` and
-    ``make_response(body, status, headers)`` work as a view's return value would.
-    """
-    app: Erlen = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not args:
-        return app.response_class()
-    return app.make_response(args[0] if len(args) == 1 else args)

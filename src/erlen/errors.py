@@ -4,10 +4,12 @@ HTTP errors as exceptions, ``abort``, and the error objects clients receive.
 Import from here: the module behind it is where the layers put it, and may move.
 """
 
+from .app.responses import abort
 from .core.errors import *
 
 __all__ = [
     "Aborter",
+    "abort",
     "HTTPException",
     "BadRequest",
     "Unauthorized",
@@ -39,7 +41,6 @@ __all__ = [
     "GatewayTimeout",
     "RequestRedirect",
     "BuildError",
-    "abort",
     "default_exceptions",
     "is_werkzeug_http_error",
     "is_werkzeug_http_error_class",

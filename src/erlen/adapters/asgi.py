@@ -16,15 +16,14 @@ view reads it without blocking the loop.
 from __future__ import annotations
 
 import asyncio
-import functools
 import io
 import threading
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Awaitable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..core import http
 from ..core.concurrency import iterate_in_thread, run_in_thread
-from ..core.datastructures import Headers, _HeaderReader
+from ..core.datastructures import Headers
 from ..core.errors import (
     BadRequest,
     HTTPException,
@@ -32,17 +31,15 @@ from ..core.errors import (
     RequestHeaderFieldsTooLarge,
 )
 from ..core.request import _MISSING, LimitedStream, Limits, Request
+from .asgi_messages import ASGIHeaders, Receive, Send, encode_headers
 from .websocket import WebSocket
 
 if TYPE_CHECKING:
-    from ..app.app import Erlen
     from ..core.response import Response
+    from .erlen import Erlen
 
 __all__ = ["ASGIApp", "ASGIRequest", "ASGIBody", "ClientDisconnected", "Receive", "Send"]
 
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 #: Statuses whose answers never carry a body (RFC 9110), so they get no Content-Length either.
 _BODYLESS = frozenset((204, 304))
@@ -87,80 +84,6 @@ class ASGIApp:
 
 
 # -- HTTP ------------------------------------------------------------------------------------
-
-
-class ASGIHeaders(_HeaderReader):
-    """The request headers of an ASGI scope, read-only, with the read API of :class:`Headers`.
-
-    PERF: like WSGI's :class:`~erlen.datastructures.EnvironHeaders`, construction only keeps
-    the scope's list; a lookup encodes the name once and compares bytes, and decodes (latin-1)
-    only the value it returns. Servers send names in lower case, as ASGI asks; iteration gives
-    them in title case, as under WSGI.
-    """
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
-        self.raw = raw
-
-    def _first(self, name: str) -> str | None:
-        # Repeated headers come back joined, as a WSGI server joins them ("; " for Cookie,
-        # which HTTP/2 clients send as several headers).
-        try:
-            key = name.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            return None
-        found: str | None = None
-        for raw_name, value in self.raw:
-            if raw_name == key:
-                text = value.decode("latin-1")
-                if found is None:
-                    found = text
-                else:
-                    found = f"{found}{'; ' if key == b'cookie' else ', '}{text}"
-        return found
-
-    def get_all(self, name: str) -> list[str]:
-        try:
-            key = name.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            return []
-        return [value.decode("latin-1") for raw_name, value in self.raw if raw_name == key]
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for name, value in self.raw:
-            yield name.decode("latin-1").title(), value.decode("latin-1")
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.raw)
-
-
-def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    """Response headers as ASGI wants them: lower-case names, latin-1 bytes."""
-    return [(_encode_name(name), value.encode("latin-1")) for name, value in headers]
-
-
-#: Connection-level headers: the server's to set, never the app's (PEP 3333 says the same).
-_HOP_BY_HOP = frozenset(
-    ("connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade")
-)
-
-
-@functools.lru_cache(maxsize=256)
-def _encode_name(name: str) -> bytes:
-    # PERF: header names repeat from response to response; a cache hit is cheaper than
-    # lowering and encoding again. Values (cookies, locations) are not kept.
-    lowered = name.lower()
-    if lowered in _HOP_BY_HOP:
-        # APPSEC: uvicorn passes an app's Transfer-Encoding on next to the Content-Length, and
-        # frames the body by one or the other: a client or proxy that reads the other one is
-        # out of step with the connection. Refused, as waitress refuses it under WSGI (a
-        # ValueError is never cached, so this check costs nothing on the usual names).
-        raise ValueError(
-            f"A response may not set the {name!r} header: the server frames the body and "
-            "manages the connection itself"
-        )
-    return lowered.encode("latin-1")
 
 
 def _decode_path(scope: dict[str, Any]) -> str:

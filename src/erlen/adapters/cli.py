@@ -32,10 +32,10 @@ from typing import Any, Literal, TypeVar, overload
 import click
 from click.core import ParameterSource
 
-from ..app.app import Erlen
 from ..app.context import current_app, g
 from ..app.helpers import get_debug_flag, get_load_dotenv, load_dotenv
 from ..core import __version__
+from .erlen import Erlen
 
 __all__ = [
     "AppGroup",

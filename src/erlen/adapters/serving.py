@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..app.app import Erlen
+    from .erlen import Erlen
 
 __all__ = [
     "run_simple",

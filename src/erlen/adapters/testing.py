@@ -39,11 +39,13 @@ from ..app.context import Context, _cv_context
 from ..core import __version__, http
 from ..core.datastructures import FileStorage, Headers
 from ..core.response import Response
+from . import cli as erlen_cli
+from .wsgi import wsgi_request
 
 if TYPE_CHECKING:
-    from ..app.app import Erlen
     from ..app.sessions import SessionMixin
     from ..core.request import Request
+    from .erlen import Erlen
     from .testing_asgi import WebSocketTestSession
 
 __all__ = [
@@ -436,8 +438,6 @@ class EnvironBuilder:
             raise TypeError(
                 "get_request() needs an app: create the builder with EnvironBuilder(app)."
             )
-        from .wsgi import wsgi_request
-
         request: Request = wsgi_request(self.app, self.get_environ())
         return request
 
@@ -523,8 +523,6 @@ class TestResponse(Response):
     def request(self) -> Request | None:
         """The request object for what was sent (built when first read)."""
         if self._request is None and self._app is not None and self._environ is not None:
-            from .wsgi import wsgi_request
-
             self._request = wsgi_request(self._app, self._environ)
         return self._request
 
@@ -1010,8 +1008,6 @@ class TestClient:
         environ = builder.get_environ()
         builder.close()
         self._add_cookies(environ)
-        from .wsgi import wsgi_request
-
         request: Request = wsgi_request(app, environ)
         interface = app.session_interface
         outer = _cv_context.get()
@@ -1068,8 +1064,6 @@ class ErlenCliRunner(CliRunner):
         Flask's runner does, so commands invoked directly (not through ``app.cli``) find it.
         """
         if "obj" not in kwargs:
-            from . import cli as erlen_cli
-
             # Looked up, not imported: erlen.cli gains ScriptInfo with Flask's CLI contract.
             script_info = getattr(erlen_cli, "ScriptInfo", None)
             if script_info is not None:

@@ -24,8 +24,8 @@ from .websocket import WebSocketDisconnect
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ..app.app import Erlen
-    from .asgi import Message
+    from .asgi_messages import Message
+    from .erlen import Erlen
 
 __all__ = ["call_asgi", "scope_from_environ", "WebSocketTestSession", "WebSocketRefused"]
 

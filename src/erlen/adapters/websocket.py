@@ -18,18 +18,20 @@ WebSockets need an ASGI server (``app.asgi``): WSGI has no way to hold a connect
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from ..app.context import _lookup_request_context, _Proxy
+from ..app.json import dumps
 from ..core.datastructures import Headers
 from ..core.errors import HTTPException
 from ..core.request import Request
+from .asgi_messages import ASGIHeaders, Message, Receive, Send, encode_headers
 
 if TYPE_CHECKING:
     from ..core.request import Limits
     from ..core.response import Response
-    from .asgi import Message, Receive, Send
 
-__all__ = ["WebSocket", "WebSocketDisconnect"]
+__all__ = ["WebSocket", "WebSocketDisconnect", "websocket"]
 
 
 class WebSocketDisconnect(Exception):
@@ -77,8 +79,6 @@ class WebSocket(Request):
             environ=scope,
             limits=limits,
         )
-        from .asgi import ASGIHeaders
-
         self.headers = ASGIHeaders(scope["headers"])
         self.scope = scope
         self._receive = receive
@@ -120,8 +120,6 @@ class WebSocket(Request):
             raise RuntimeError(f"Expected websocket.connect, got {message['type']!r}.")
         accept: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
-            from .asgi import encode_headers
-
             accept["headers"] = encode_headers(Headers(list(headers)).to_wsgi_list())
         await self._send_or_disconnect(accept)
         self.accepted = True
@@ -183,8 +181,6 @@ class WebSocket(Request):
 
     async def send_json(self, value: Any) -> None:
         """Send ``value`` as a JSON text frame, serialised by the app's JSON provider."""
-        from ..app.json import dumps
-
         await self.send(dumps(value, separators=(",", ":")))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:  # type: ignore[override]
@@ -222,8 +218,6 @@ class WebSocket(Request):
         if response is None or "websocket.http.response" not in extensions:
             await self.close(1008)
             return
-        from .asgi import encode_headers
-
         self.closed = True
         await self._send(
             {
@@ -250,3 +244,18 @@ class WebSocket(Request):
                 yield await self.receive()
             except WebSocketDisconnect:
                 return
+
+
+def _current_websocket() -> WebSocket:
+    current = _lookup_request_context("websocket").request
+    if not isinstance(current, WebSocket):
+        raise RuntimeError(
+            "'websocket' is only available in a WebSocket view (@app.websocket); an HTTP view "
+            "uses 'request'."
+        )
+    return current
+
+
+#: The current connection in a ``@app.websocket`` view (``erlen.websocket``), as ``request`` is
+#: the current request in an HTTP view.
+websocket: WebSocket = cast("WebSocket", _Proxy(_current_websocket))

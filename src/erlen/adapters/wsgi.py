@@ -16,7 +16,7 @@ from ..core.errors import BadRequest, HTTPException, RequestHeaderFieldsTooLarge
 from ..core.request import _MISSING, BodyStream, LimitedStream, Limits, Request
 
 if TYPE_CHECKING:
-    from ..app.app import Erlen
+    from ..app.app import App
     from ..core.response import Response
 
 __all__ = ["handle_wsgi", "wsgi_request", "decode_wsgi_path"]
@@ -41,7 +41,7 @@ def decode_wsgi_path(raw: str) -> str:
 
 
 def handle_wsgi(
-    app: Erlen, environ: dict[str, Any], start_response: StartResponse
+    app: App, environ: dict[str, Any], start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request with ``app``."""
     if not app._started:
@@ -55,7 +55,7 @@ def handle_wsgi(
     return _send(response, environ, start_response)
 
 
-def wsgi_request(app: Erlen, environ: dict[str, Any]) -> Request:
+def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
     """The request ``app`` sees for a WSGI ``environ``; a malformed one carries its 400 as the
     request's routing error (a custom request class raises it instead)."""
     limits = app._request_limits()

@@ -1,8 +1,10 @@
-"""The :class:`Erlen` application: registration, configuration and the request dispatch.
+"""The sans-IO application :class:`App`: registration, configuration and the request dispatch.
 
-Nothing here knows WSGI or ASGI. :meth:`Erlen.handle` takes a :class:`~erlen.request.Request`
-and gives back a :class:`~erlen.response.Response`; ``wsgi.py`` (and ``asgi.py``) translate to and
-from the server. A request takes one straight line through this module::
+Nothing here knows WSGI or ASGI, as Flask's ``sansio.app.App`` does not: :meth:`App.handle`
+takes a :class:`~erlen.core.request.Request` and gives back a
+:class:`~erlen.core.response.Response`. The public :class:`~erlen.Erlen` (``adapters/erlen.py``)
+adds the server entry points (``__call__``, ``asgi``, ``run``, the test client and the CLI); the
+adapters translate to and from the server. A request takes one straight line through here::
 
     handle -> match the route -> url value preprocessors -> before_request hooks -> view
            -> make_response -> after_request hooks -> session save -> teardown hooks
@@ -19,7 +21,6 @@ from datetime import timedelta
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ..adapters.wsgi import handle_wsgi, wsgi_request
 from ..core.errors import (
     Aborter,
     BadRequest,
@@ -32,7 +33,7 @@ from ..core.errors import (
     is_werkzeug_http_error,
 )
 from ..core.request import Limits, Request
-from ..core.response import Response
+from ..core.response import Response, redirect_response
 from ..core.routing import Router, Rule
 from .config import DEFAULT_CONFIG, Config
 from .context import _NO_ERROR, Context, Namespace, _cv_context
@@ -48,13 +49,11 @@ if TYPE_CHECKING:
     import asyncio
     import logging
 
-    from ..adapters.asgi import ASGIApp
-    from ..adapters.testing import TestClient
     from ..core.concurrency import WorkerPool
     from .blueprints import Blueprint
     from .sessions import SessionInterface
 
-__all__ = ["Erlen"]
+__all__ = ["App"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -68,13 +67,12 @@ def _is_http_error(exc: BaseException) -> bool:
     return isinstance(exc, HTTPException) or is_werkzeug_http_error(exc)
 
 
-class Erlen(AsyncDispatch, Lifespan, Scaffold):
-    """A web application: register views on it, then serve it.
+class App(AsyncDispatch, Lifespan, Scaffold):
+    """A web application without its server entry points: what :class:`~erlen.Erlen` serves.
 
-    ``Erlen(__name__)`` finds ``templates/`` and ``static/`` beside the module that creates it.
-    The instance is a WSGI callable (``app(environ, start_response)``), so any WSGI server serves
-    it, and ``app.asgi`` is its ASGI callable, for uvicorn or granian; :meth:`run` starts a
-    development server on http://127.0.0.1:5000.
+    ``App(__name__)`` finds ``templates/`` and ``static/`` beside the module that creates it.
+    Its :meth:`handle` (and :meth:`handle_async`) answer one request; :class:`~erlen.Erlen`
+    makes it a WSGI and ASGI callable, a test client's target and a CLI.
     """
 
     request_class: type[Request] = Request
@@ -83,10 +81,6 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     config_class: type[Config] = Config
     app_ctx_globals_class: type[Namespace] = Namespace
     aborter_class: type[Aborter] = Aborter
-    #: The classes :meth:`test_client` and :meth:`test_cli_runner` build, when set (Flask's
-    #: way to give every test a client subclass, as pytest-flask does).
-    test_client_class: type[Any] | None = None
-    test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
     # Whether a subclass overrides dispatch_request / full_dispatch_request (set below): the
     # dispatch then calls them as Flask does, and over ASGI runs such requests in a thread.
@@ -96,8 +90,8 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # PERF: decided once per class, by which methods the dispatch calls, not per request.
-        cls._custom_dispatch = cls.dispatch_request is not Erlen.dispatch_request
-        cls._custom_full_dispatch = cls.full_dispatch_request is not Erlen.full_dispatch_request
+        cls._custom_dispatch = cls.dispatch_request is not App.dispatch_request
+        cls._custom_full_dispatch = cls.full_dispatch_request is not App.full_dispatch_request
         cls._run_view = cls._run_dispatch_request if cls._custom_dispatch else cls._call_view
         cls._run_full_dispatch = (
             cls._run_full_dispatch_request if cls._custom_full_dispatch else cls._full_dispatch
@@ -150,7 +144,6 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
         self._session_interface: SessionInterface | None = None
         self._jinja_env: Any = None
         self._logger: logging.Logger | None = None
-        self._cli: Any = None
         self._limits = Limits()
         self._limits_version = -1
         self._hooks_cache: dict[tuple[str, str | None], tuple[Any, ...]] = {}
@@ -272,15 +265,6 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
     @permanent_session_lifetime.setter
     def permanent_session_lifetime(self, value: timedelta | int) -> None:
         self.config["PERMANENT_SESSION_LIFETIME"] = value
-
-    @property
-    def cli(self) -> Any:
-        """A click group for the app's own commands (``@app.cli.command()``)."""
-        if self._cli is None:
-            from ..adapters.cli import AppGroup
-
-            self._cli = AppGroup(self.name, app=self)
-        return self._cli
 
     def _request_limits(self) -> Limits:
         config = self.config
@@ -488,31 +472,9 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
             return ctx
         return Context(self)
 
-    def test_request_context(self, *args: Any, **kwargs: Any) -> Context:
-        """A context for a fake request, built like the test client's (``path``, ``method``...)."""
-        from ..adapters.testing import build_request
-
-        return Context(self, build_request(self, *args, **kwargs))
-
-    def request_context(self, request: Request | dict[str, Any]) -> Context:
-        """A context for ``request``, to push with ``with``; Flask's form, a WSGI environ, builds
-        the request from it as the WSGI adapter does."""
-        if isinstance(request, dict):
-            request = wsgi_request(self, request)
+    def request_context(self, request: Request) -> Context:
+        """A context for ``request``, to push with ``with``."""
         return Context(self, request)
-
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
-        """A client that calls the app in-process: ``client.get("/")``."""
-        from ..adapters.testing import TestClient
-
-        cls = self.test_client_class or TestClient
-        return cast(TestClient, cls(self, use_cookies=use_cookies, **kwargs))
-
-    def test_cli_runner(self, **kwargs: Any) -> Any:
-        """A click test runner that invokes the app's CLI commands."""
-        from ..adapters.testing import ErlenCliRunner
-
-        return (self.test_cli_runner_class or ErlenCliRunner)(self, **kwargs)
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -1044,8 +1006,6 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
     def redirect(self, location: str, code: int = 302) -> Response:
         """What :func:`erlen.redirect` answers in this app's context; override to change it."""
-        from ..core.response import redirect_response
-
         return redirect_response(location, code, self.response_class)
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
@@ -1083,64 +1043,6 @@ class Erlen(AsyncDispatch, Lifespan, Scaffold):
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
         return open(os.path.join(self.instance_path, resource), mode)
-
-    # -- server interfaces -------------------------------------------------------------------
-
-    def wsgi_app(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        """The WSGI application; wrap this (not the app) with WSGI middleware."""
-        return handle_wsgi(self, environ, start_response)
-
-    @functools.cached_property
-    def asgi(self) -> ASGIApp:
-        """The ASGI 3 application: HTTP, WebSocket and lifespan (see ``asgi.py``).
-
-        Serve it with ``uvicorn module:app.asgi``, ``granian --interface asgi module:app.asgi``
-        or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware.
-        """
-        from ..adapters.asgi import ASGIApp  # on first use: a WSGI-only app never loads asyncio
-
-        return ASGIApp(self)
-
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        return self.wsgi_app(environ, start_response)
-
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        debug: bool | None = None,
-        load_dotenv: bool = True,
-        **options: Any,
-    ) -> None:
-        """Serve the app on a development server: http://127.0.0.1:5000 unless told otherwise.
-
-        The server is multi-threaded HTTP/1.1 (waitress); ``use_reloader=True`` restarts it when
-        a source file changes. For production, run the app under gunicorn, granian or waitress.
-        """
-        from ..adapters.serving import run_simple
-
-        if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
-            # 'erlen run' imported the module; its own 'app.run()' must not start a second
-            # server (as with Flask's CLI).
-            print(" * Ignoring a call to 'app.run()': 'erlen run' serves the app already.")
-            return
-        if debug is not None:
-            self.debug = debug
-        for flask_only in ("threaded", "processes", "use_debugger", "use_evalex",
-                           "passthrough_errors", "ssl_context"):  # fmt: skip
-            # Accepted for Flask code: waitress is always threaded; the debug page is built in.
-            options.pop(flask_only, None)
-        run_simple(
-            self,
-            host or "127.0.0.1",
-            port if port is not None else 5000,
-            load_dotenv=load_dotenv,
-            **options,
-        )
 
 
 def _current_request_or_none() -> Request | None:

@@ -17,7 +17,7 @@ from .scaffold import Scaffold
 
 if TYPE_CHECKING:
     from ..core.response import Response
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
@@ -37,7 +37,7 @@ class BlueprintSetupState:
     """One registration of a blueprint on an app: the name, prefix and defaults it got."""
 
     def __init__(
-        self, blueprint: Blueprint, app: Erlen, options: dict[str, Any], first_registration: bool
+        self, blueprint: Blueprint, app: App, options: dict[str, Any], first_registration: bool
     ) -> None:
         self.blueprint = blueprint
         self.app = app
@@ -159,7 +159,7 @@ class Blueprint(Scaffold):
         current app's ``SEND_FILE_MAX_AGE_DEFAULT``; a subclass may answer per file."""
         return current_app.get_send_file_max_age(filename)
 
-    def register(self, app: Erlen, options: dict[str, Any]) -> None:
+    def register(self, app: App, options: dict[str, Any]) -> None:
         """Replay the blueprint's records on ``app``; called by ``app.register_blueprint``."""
         name_prefix = options.get("name_prefix", "")
         self_name = options.get("name", self.name)
@@ -193,7 +193,7 @@ class Blueprint(Scaffold):
             merged["name_prefix"] = name
             child.register(app, merged)
 
-    def _merge_records(self, app: Erlen, name: str) -> None:
+    def _merge_records(self, app: App, name: str) -> None:
         """Copy this blueprint's hooks and handlers into the app under the registered name."""
         for attribute in (
             "before_request_funcs",

@@ -21,10 +21,9 @@ from ..core import response as _response
 from .signalgate import gate
 
 if TYPE_CHECKING:
-    from ..adapters.websocket import WebSocket
     from ..core.request import Request
     from ..core.response import Response
-    from .app import Erlen
+    from .app import App
     from .sessions import SessionMixin
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "request",
     "g",
     "session",
-    "websocket",
     "app_ctx",
     "request_ctx",
     "has_request_context",
@@ -97,7 +95,7 @@ class Context:
         "__dict__",
     )
 
-    def __init__(self, app: Erlen, request: Request | None = None) -> None:
+    def __init__(self, app: App, request: Request | None = None) -> None:
         self.app = app
         self.request = request
         self._g: Namespace | None = None
@@ -324,7 +322,7 @@ class _Proxy(Generic[T]):
         return dir(self._erlen_lookup())
 
 
-def _current_app() -> Erlen:
+def _current_app() -> App:
     return _lookup_context("current_app").app
 
 
@@ -357,23 +355,10 @@ class _RequestProxy(_Proxy["Request"]):
         return getattr(_current_request(), name)
 
 
-def _current_websocket() -> WebSocket:
-    from ..adapters.websocket import WebSocket
-
-    current = _lookup_request_context("websocket").request
-    if not isinstance(current, WebSocket):
-        raise RuntimeError(
-            "'websocket' is only available in a WebSocket view (@app.websocket); an HTTP view "
-            "uses 'request'."
-        )
-    return current
-
-
-current_app: Erlen = cast("Erlen", _Proxy(_current_app))
+current_app: App = cast("App", _Proxy(_current_app))
 request: Request = cast("Request", _RequestProxy(_current_request))
 g: Namespace = cast(Namespace, _Proxy(_current_g))
 session: SessionMixin = cast("SessionMixin", _Proxy(_current_session))
-websocket: WebSocket = cast("WebSocket", _Proxy(_current_websocket))
 #: Flask's ``app_ctx`` and ``request_ctx``: the active :class:`Context` itself. Erlen has one
 #: context for both; ``request_ctx`` is bound only while it carries a request.
 app_ctx: Context = cast(Context, _Proxy(lambda: _lookup_context("app_ctx")))

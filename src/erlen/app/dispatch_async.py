@@ -15,16 +15,14 @@ from __future__ import annotations
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
-from ..adapters.websocket import WebSocketDisconnect
 from ..core.errors import HTTPException
 from .context import Context, _cv_context
 from .signalgate import gate
 
 if TYPE_CHECKING:
-    from ..adapters.websocket import WebSocket
     from ..core.request import Request
     from ..core.response import Response
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["AsyncDispatch"]
 
@@ -60,7 +58,7 @@ async def _receive_before_thread(request: Request) -> None:
 class AsyncDispatch:
     """Methods of :class:`~erlen.app.Erlen` for requests served over ASGI."""
 
-    async def handle_async(self: Erlen, request: Request) -> Response:  # type: ignore[misc]
+    async def handle_async(self: App, request: Request) -> Response:  # type: ignore[misc]
         """Answer one request on the event loop: the async twin of :meth:`Erlen.handle`."""
         if not self._started:
             await self.startup_async()
@@ -105,19 +103,19 @@ class AsyncDispatch:
                 if signalled:
                     await self._send_async("appcontext_popped")
 
-    async def _send_async(self: Erlen, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
+    async def _send_async(self: App, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
         """Send one of Flask's signals from the loop, awaiting ``async def`` receivers."""
         from . import signals
 
         await signals.send_async(getattr(signals, signal), self, **kwargs)
 
-    async def _unhandled_async(self: Erlen, exc: BaseException) -> Any:  # type: ignore[misc]
+    async def _unhandled_async(self: App, exc: BaseException) -> Any:  # type: ignore[misc]
         """:meth:`Erlen._unhandled_outcome` on the loop, after ``got_request_exception``."""
         await self._send_async("got_request_exception", exception=exc)
         return await _resolve(self._unhandled_answer(exc))
 
     async def _full_dispatch_async(  # type: ignore[misc]
-        self: Erlen, ctx: Context, request: Request
+        self: App, ctx: Context, request: Request
     ) -> Response:
         try:
             # The body is read before any user code runs, so request.get_json(), form and
@@ -175,7 +173,7 @@ class AsyncDispatch:
         return response
 
     async def _teardown_async(  # type: ignore[misc]
-        self: Erlen, ctx: Context, error: BaseException | None
+        self: App, ctx: Context, error: BaseException | None
     ) -> None:
         request = ctx.request
         endpoint = request.endpoint if request is not None else None
@@ -187,76 +185,3 @@ class AsyncDispatch:
             await _resolve(func(error))
         if gate.open:
             await self._send_async("appcontext_tearing_down", exc=error)
-
-    # -- WebSockets --------------------------------------------------------------------------
-
-    async def handle_websocket(self: Erlen, websocket: WebSocket) -> None:  # type: ignore[misc]
-        """Run the WebSocket view for one connection, from handshake to close.
-
-        Routing, URL value preprocessors, ``before_websocket`` hooks and ``teardown_appcontext``
-        functions apply; an HTTP error raised before the handshake is accepted refuses it with
-        that error (a 403 by default), an unhandled error after it closes the socket with code
-        1011.
-        """
-        if not self._started:
-            await self.startup_async()
-        ctx = Context(self, websocket)
-        token = _cv_context.set(ctx)
-        error: BaseException | None = None
-        try:
-            await self._run_websocket(ctx, websocket)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            try:
-                for func in reversed(self.teardown_appcontext_funcs):
-                    await _resolve(func(error or ctx.unhandled_error))
-            finally:
-                _cv_context.reset(token)
-
-    async def _run_websocket(  # type: ignore[misc]
-        self: Erlen, ctx: Context, websocket: WebSocket
-    ) -> None:
-        try:
-            if websocket.limits.trusted_hosts is not None:
-                websocket.host  # noqa: B018 - raises BadRequest for an untrusted Host header
-            rule, view_args = self.url_map.match(websocket.path, "GET", websocket=True)
-            websocket.url_rule, websocket.view_args = rule, view_args
-            endpoint = rule.endpoint
-            for func in self._scoped(endpoint, "url_value_preprocessors"):
-                func(endpoint, view_args)
-            for func in self._scoped(endpoint, "before_websocket_funcs"):
-                rv = await _resolve(func())
-                if rv is not None:
-                    await websocket.refuse(self.make_response(rv))
-                    return
-            await self.view_functions[endpoint](**view_args)
-        except WebSocketDisconnect:
-            return
-        except HTTPException as exc:
-            if websocket.accepted:
-                await websocket.close(1008, exc.description or "")
-                return
-            try:
-                answer = self.make_response(await _resolve(self._http_exception_outcome(exc)))
-            except Exception as handler_error:  # the error handler failed: a bare refusal
-                if self._should_propagate():
-                    raise
-                self.log_exception(handler_error)
-                ctx.unhandled_error = handler_error
-                answer = None
-            await websocket.refuse(answer)
-            return
-        except Exception as exc:
-            if self._should_propagate():
-                raise
-            self.log_exception(exc)
-            ctx.unhandled_error = exc
-            if websocket.accepted:
-                await websocket.close(1011, "Internal server error")
-            else:
-                await websocket.refuse(None)
-            return
-        if not websocket.closed:
-            await websocket.close(1000)

@@ -18,23 +18,20 @@ from json.encoder import (  # type: ignore[attr-defined]  # the C speedups, as j
 )
 from typing import IO, TYPE_CHECKING, Any
 
+from ..core.http import http_date
 from .context import _lookup_context, get_context
 
 if TYPE_CHECKING:
     from ..core.response import Response
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["JSONProvider", "DefaultJSONProvider", "dump", "dumps", "load", "loads", "jsonify"]
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
-        from ..core.http import http_date
-
         return http_date(value)
     if isinstance(value, date):
-        from ..core.http import http_date
-
         return http_date(datetime(value.year, value.month, value.day))
     # Imported here, not at the top: dataclasses alone costs ~7 ms of `import erlen`.
     import dataclasses
@@ -61,7 +58,7 @@ class JSONProvider:
     #: The ``Content-Type`` of :meth:`response`; ``application/vnd.api+json``, say, for JSON:API.
     mimetype = "application/json"
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         self._app = app
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
@@ -121,7 +118,7 @@ class DefaultJSONProvider(JSONProvider):
     #: instance or override it in a subclass, as in Flask.
     default: Callable[[Any], Any] = staticmethod(_default)
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self._encoders: dict[_EncoderKey, _json.JSONEncoder] = {}
         self._fast_encoders: dict[_EncoderKey, Callable[[Any, int], Any]] = {}

@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
+from ..core.http import http_date, parse_date
 from .context import get_context
 from .json import DefaultJSONProvider, dumps
 
@@ -223,13 +224,9 @@ class TagDateTime(JSONTag):
         return isinstance(value, datetime)
 
     def to_json(self, value: Any) -> Any:
-        from ..core.http import http_date
-
         return http_date(value)
 
     def to_python(self, value: Any) -> Any:
-        from ..core.http import parse_date
-
         return parse_date(value)
 
 
@@ -370,7 +367,5 @@ def _tag_builtin(value: Any) -> Any:
     if isinstance(value, UUID):
         return {" u": value.hex}
     if isinstance(value, datetime):
-        from ..core.http import http_date
-
         return {" d": http_date(value)}
     return value

@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .context import _cv_context
 
 if TYPE_CHECKING:
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["create_logger", "default_handler", "has_level_handler", "wsgi_errors_stream"]
 
@@ -58,7 +58,7 @@ def has_level_handler(logger: logging.Logger) -> bool:
     return False
 
 
-def create_logger(app: Erlen) -> logging.Logger:
+def create_logger(app: App) -> logging.Logger:
     """The logger named after the app, at DEBUG level in debug mode unless a level was set."""
     logger = logging.getLogger(app.name)
     if app.debug and not logger.level:

@@ -21,7 +21,7 @@ from .context import request as current_request
 if TYPE_CHECKING:
     from ..core.request import Request
     from ..core.response import Response
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["secure_filename", "SecurityHeaders", "DEFAULT_SETTINGS"]
 
@@ -167,12 +167,12 @@ class SecurityHeaders:
 
     extension_key = "erlen.security"
 
-    def __init__(self, app: Erlen | None = None, *, csp: CSPHook | None = None) -> None:
+    def __init__(self, app: App | None = None, *, csp: CSPHook | None = None) -> None:
         self.csp_hook = csp
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Erlen) -> None:
+    def init_app(self, app: App) -> None:
         """Add the settings' defaults to ``app.config`` and the after-request hook to ``app``."""
         for key, value in DEFAULT_SETTINGS.items():
             app.config.setdefault(key, value)

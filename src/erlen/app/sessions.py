@@ -24,7 +24,7 @@ from .signalgate import gate
 if TYPE_CHECKING:
     from ..core.request import Request
     from ..core.response import Response
-    from .app import Erlen
+    from .app import App
     from .jsontag import TaggedJSONSerializer
 
 __all__ = [
@@ -110,40 +110,40 @@ class SessionInterface:
 
     null_session_class: type[NullSession] = NullSession
 
-    def make_null_session(self, app: Erlen) -> NullSession:
+    def make_null_session(self, app: App) -> NullSession:
         return self.null_session_class()
 
     def is_null_session(self, session: object) -> bool:
         return isinstance(session, self.null_session_class)
 
-    def get_cookie_name(self, app: Erlen) -> str:
+    def get_cookie_name(self, app: App) -> str:
         return str(app.config["SESSION_COOKIE_NAME"])
 
-    def get_cookie_domain(self, app: Erlen) -> str | None:
+    def get_cookie_domain(self, app: App) -> str | None:
         domain = app.config.get("SESSION_COOKIE_DOMAIN")
         return str(domain) if domain else None
 
-    def get_cookie_path(self, app: Erlen) -> str:
+    def get_cookie_path(self, app: App) -> str:
         return str(
             app.config.get("SESSION_COOKIE_PATH") or app.config.get("APPLICATION_ROOT") or "/"
         )
 
-    def get_cookie_httponly(self, app: Erlen) -> bool:
+    def get_cookie_httponly(self, app: App) -> bool:
         return bool(app.config["SESSION_COOKIE_HTTPONLY"])
 
-    def get_cookie_secure(self, app: Erlen, request: Request | None = None) -> bool:
+    def get_cookie_secure(self, app: App, request: Request | None = None) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (
             request is not None and request.is_secure
         )
 
-    def get_cookie_samesite(self, app: Erlen) -> str | None:
+    def get_cookie_samesite(self, app: App) -> str | None:
         value = app.config.get("SESSION_COOKIE_SAMESITE")
         return str(value) if value else None
 
-    def get_cookie_partitioned(self, app: Erlen) -> bool:
+    def get_cookie_partitioned(self, app: App) -> bool:
         return bool(app.config.get("SESSION_COOKIE_PARTITIONED"))
 
-    def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
+    def get_expiration_time(self, app: App, session: SessionMixin) -> datetime | None:
         if not session.permanent:
             return None
         lifetime: timedelta = app.config["PERMANENT_SESSION_LIFETIME"]
@@ -151,16 +151,16 @@ class SessionInterface:
             lifetime = timedelta(seconds=int(lifetime))
         return datetime.now(UTC) + lifetime
 
-    def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:
+    def should_set_cookie(self, app: App, session: SessionMixin) -> bool:
         """Write the cookie when the session changed, or to refresh a permanent one."""
         return session.modified or (
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
+    def open_session(self, app: App, request: Request) -> SessionMixin | None:
         raise NotImplementedError
 
-    def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         raise NotImplementedError
 
 
@@ -194,7 +194,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
         return TaggedJSONSerializer()
 
-    def get_signing_serializer(self, app: Erlen) -> Any:
+    def get_signing_serializer(self, app: App) -> Any:
         """The itsdangerous serializer for the app's keys, or None when no key is set."""
         if not app.secret_key:
             return None
@@ -212,7 +212,7 @@ class SecureCookieSessionInterface(SessionInterface):
             },
         )
 
-    def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: App, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -233,7 +233,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class(new=True)
         return self.session_class(data)
 
-    def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

@@ -36,7 +36,7 @@ from .context import _cv_context
 
 if TYPE_CHECKING:
     from ..core.request import Request
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["FileBody", "send_file", "send_from_directory", "safe_join"]
 
@@ -134,7 +134,7 @@ def send_file(
     already (as Werkzeug's ``send_file`` has a private ``_root_path``).
     """
     ctx = _cv_context.get()
-    app: Erlen | None = ctx.app if ctx is not None else None
+    app: App | None = ctx.app if ctx is not None else None
     request: Request | None = ctx.request if ctx is not None else None
     headers = Headers()
     path: str | None = None
@@ -321,7 +321,7 @@ def _to_datetime(value: datetime | int | float) -> datetime:
     return moment.replace(microsecond=0)
 
 
-def _resolve_max_age(app: Erlen | None, max_age: MaxAge, path: str | None) -> int | None:
+def _resolve_max_age(app: App | None, max_age: MaxAge, path: str | None) -> int | None:
     if max_age is None:
         return app.get_send_file_max_age(path) if app is not None else None
     if callable(max_age):

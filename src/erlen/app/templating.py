@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 
-from .context import _cv_context, g, request, session
+from .context import _cv_context, g, request, session, stream_with_context
 from .signalgate import gate
 
 if TYPE_CHECKING:
-    from .app import Erlen
+    from .app import App
     from .scaffold import Scaffold
 
 __all__ = [
@@ -54,7 +54,7 @@ class Environment(jinja2.Environment):
     and a change to ``env.globals`` after templates were loaded still reaches them.
     """
 
-    def __init__(self, app: Erlen, **options: Any) -> None:
+    def __init__(self, app: App, **options: Any) -> None:
         super().__init__(**options)
         self.globals: dict[str, Any] = _EnvironmentGlobals(self.globals)
         self.app = app
@@ -165,7 +165,7 @@ class DispatchingLoader(jinja2.BaseLoader):
     names) is searched once.
     """
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
         # PERF: one FileSystemLoader per folder, made on first use rather than per lookup.
         self._loaders: dict[str, jinja2.FileSystemLoader] = {}
@@ -218,14 +218,14 @@ def _select_autoescape(template_name: str | None) -> bool:
     return template_name.lower().endswith(AUTOESCAPE_EXTENSIONS)
 
 
-def _auto_reload_wanted(app: Erlen) -> bool:
+def _auto_reload_wanted(app: App) -> bool:
     setting = app.config.get("TEMPLATES_AUTO_RELOAD")
     if setting is None:
         return app.debug
     return bool(setting)
 
 
-def create_jinja_environment(app: Erlen) -> jinja2.Environment:
+def create_jinja_environment(app: App) -> jinja2.Environment:
     """The app's Jinja2 environment; ``app.jinja_env`` calls this once, on first use.
 
     ``app.jinja_options`` (a dict, when the app or its subclass defines one) is passed to the
@@ -266,7 +266,7 @@ def _get_flashed_messages(
     return get_flashed_messages(with_categories, category_filter)
 
 
-def _current_app(what: str) -> Erlen:
+def _current_app(what: str) -> App:
     ctx = _cv_context.get()
     if ctx is None:
         raise RuntimeError(
@@ -276,7 +276,7 @@ def _current_app(what: str) -> Erlen:
     return ctx.app
 
 
-def _environment(app: Erlen) -> jinja2.Environment:
+def _environment(app: App) -> jinja2.Environment:
     """The app's environment, its auto-reload setting brought up to date with the config.
 
     Flask fixes ``auto_reload`` when the environment is made; here it follows later changes to
@@ -291,7 +291,7 @@ def _environment(app: Erlen) -> jinja2.Environment:
     return env
 
 
-def update_template_context(app: Erlen, context: dict[str, Any]) -> None:
+def update_template_context(app: App, context: dict[str, Any]) -> None:
     """Add what the context processors return to ``context``; the caller's values win.
 
     The processors are the app's, then those of the current request's blueprint and its parents
@@ -313,7 +313,7 @@ def update_template_context(app: Erlen, context: dict[str, Any]) -> None:
         context.update(original)
 
 
-def _render(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> str:
+def _render(app: App, template: jinja2.Template, context: dict[str, Any]) -> str:
     update_template_context(app, context)
     if not gate.open:  # PERF: signals cost nothing until a receiver connects (signalgate.py)
         return template.render(context)
@@ -346,7 +346,7 @@ def render_template_string(source: str, **context: Any) -> str:
     return _render(app, template, context)
 
 
-def _stream(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
+def _stream(app: App, template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
     update_template_context(app, context)
     chunks = template.generate(context)
     if gate.open:
@@ -355,14 +355,12 @@ def _stream(app: Erlen, template: jinja2.Template, context: dict[str, Any]) -> I
     if ctx is not None and ctx.request is not None:
         # The view returns before the body is generated; keep its context alive meanwhile, so
         # the template can still use ``request``, ``session`` and ``g``.
-        from .context import stream_with_context
-
         return cast(Iterator[str], stream_with_context(chunks))
     return chunks
 
 
 def _signalled_stream(
-    app: Erlen, template: jinja2.Template, context: dict[str, Any], chunks: Iterator[str]
+    app: App, template: jinja2.Template, context: dict[str, Any], chunks: Iterator[str]
 ) -> Iterator[str]:
     """``chunks`` between the two template signals: the second once the last chunk is out."""
     from .signals import before_render_template, send, template_rendered

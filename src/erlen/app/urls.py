@@ -9,7 +9,7 @@ from ..core.errors import BuildError
 from .context import _lookup_context, get_context
 
 if TYPE_CHECKING:
-    from .app import Erlen
+    from .app import App
 
 __all__ = ["url_for", "build_url"]
 
@@ -37,7 +37,7 @@ def url_for(
 
 
 def build_url(
-    app: Erlen,
+    app: App,
     endpoint: str,
     values: dict[str, Any],
     anchor: str | None = None,

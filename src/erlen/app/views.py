@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from ..core.errors import MethodNotAllowed
 from .context import request
 
 __all__ = ["View", "MethodView", "HTTP_METHOD_FUNCS"]
@@ -88,7 +89,5 @@ class MethodView(View):
         if handler is None and method == "head":
             handler = getattr(self, "get", None)
         if handler is None:
-            from ..core.errors import MethodNotAllowed
-
             raise MethodNotAllowed(self.methods or ())
         return handler(**kwargs)

@@ -1,4 +1,4 @@
-"""HTTP errors as exceptions, ``abort``, and the error objects clients receive.
+"""HTTP errors as exceptions, and the error objects clients receive.
 
 Every error Erlen answers on its own account is an :class:`HTTPException`. Raising one anywhere
 below a view (or calling :func:`abort`) ends the request with that status. The body is an *error
@@ -55,7 +55,6 @@ __all__ = [
     "GatewayTimeout",
     "RequestRedirect",
     "BuildError",
-    "abort",
     "default_exceptions",
     "is_werkzeug_http_error",
     "is_werkzeug_http_error_class",
@@ -462,24 +461,6 @@ class Aborter:
                 f"no exception for status {status}; use one of {sorted(self.mapping)}"
             )
         raise cls(*args, **kwargs)
-
-
-_default_aborter = Aborter()
-
-
-def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
-    """Stop handling the request with an HTTP error.
-
-    ``abort(404)`` raises :class:`NotFound`; ``abort(403, "Admins only.")`` sets the detail;
-    ``abort(response)`` answers with that response as it is. An unknown status code raises
-    ``LookupError``, since it is a programming error rather than a client's. Inside an app
-    context the app's :attr:`~erlen.Erlen.aborter` decides, so codes it adds work too.
-    """
-    from ..app.context import get_context  # the app layer, looked up at call time
-
-    ctx = get_context()
-    aborter = ctx.app.aborter if ctx is not None else _default_aborter
-    aborter(status, *args, **kwargs)
 
 
 # -- Werkzeug's HTTP errors ----------------------------------------------------------------------

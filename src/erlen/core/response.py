@@ -16,9 +16,9 @@ from http import HTTPStatus
 from typing import Any
 
 from . import http
-from .datastructures import CacheControl, Headers, HeaderSet, _check_value
+from .datastructures import CacheControl, EnvironHeaders, Headers, HeaderSet, _check_value
 
-__all__ = ["Response", "redirect", "status_line"]
+__all__ = ["Response", "redirect_response", "status_line"]
 
 #: APPSEC: sent with every response, so browsers never second-guess a declared content type
 #: (a JSON or text body sniffed as HTML is a classic XSS route). Set the header to override.
@@ -531,8 +531,6 @@ def _content_type_for(mimetype: str | None, charset: str) -> str | None:
 def _request_headers_and_method(request_or_environ: Any) -> tuple[Any, str]:
     """The headers (anything with ``get``) and method of a request or of a WSGI environ."""
     if isinstance(request_or_environ, dict):
-        from .datastructures import EnvironHeaders
-
         method = str(request_or_environ.get("REQUEST_METHOD", "GET")).upper()
         return EnvironHeaders(request_or_environ), method
     return request_or_environ.headers, str(request_or_environ.method).upper()
@@ -548,28 +546,8 @@ def _with_charset(mimetype: str, charset: str) -> str:
     return f"{mimetype}; charset={charset}"
 
 
-#: The class itself, for :func:`redirect`, whose ``Response`` argument hides its name.
-_BaseResponse = Response
-
-
-def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
-    """A response that sends the client to ``location`` (302 unless ``code`` says otherwise).
-
-    In an app's context the app's :meth:`~erlen.Erlen.redirect` builds it, as in Flask.
-
-    APPSEC: the location is percent-encoded, CR, LF and NUL included (``%0D%0A``), as in
-    Flask, so user input in a redirect target can never add headers, nor turn into a 500.
-    """
-    from ..app.context import get_context  # the app layer, looked up at call time
-
-    ctx = get_context()
-    if ctx is not None:
-        return ctx.app.redirect(location, code)
-    return redirect_response(location, code, Response or _BaseResponse)
-
-
 def redirect_response(location: str, code: int, cls: type[Response]) -> Response:
-    """The redirect itself, as an instance of ``cls``: the work behind :func:`redirect`."""
+    """A redirect to ``location`` as an instance of ``cls``: the work behind ``erlen.redirect``."""
     quoted = http.url_quote(location)
     display = quoted.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     body = (

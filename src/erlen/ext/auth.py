@@ -47,12 +47,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from erlen import current_app, g, redirect, request, session, url_for
-from erlen.app.context import _Proxy
+from erlen.app.context import _Proxy, current_app, g, request, session
+from erlen.app.responses import redirect
+from erlen.app.urls import url_for
 from erlen.core.errors import Unauthorized
 
 if TYPE_CHECKING:
-    from erlen import Erlen, Response
+    from erlen.adapters.erlen import Erlen
+    from erlen.core.response import Response
 
 __all__ = ["Auth", "AuthUser", "AnonymousUser", "UserMixin", "current_user"]
 

@@ -30,11 +30,12 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from erlen import current_app, request, session
+from erlen.app.blueprints import Blueprint
+from erlen.app.context import current_app, request, session
 from erlen.core.errors import BadRequest
 
 if TYPE_CHECKING:
-    from erlen import Erlen
+    from erlen.adapters.erlen import Erlen
 
 __all__ = ["CSRFProtect", "CSRFError", "generate_csrf"]
 
@@ -84,8 +85,6 @@ class CSRFProtect:
 
     def exempt(self, view: T) -> T:
         """Skip the automatic check for a view function or a whole blueprint."""
-        from erlen.app.blueprints import Blueprint
-
         if isinstance(view, Blueprint):
             self._exempt_blueprints.add(view.name)
         elif callable(view):

@@ -46,10 +46,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from erlen import current_app, g
+from erlen.app.context import current_app, g
 
 if TYPE_CHECKING:
-    from erlen import Erlen
+    from erlen.adapters.erlen import Erlen
 
 __all__ = ["SQLAlchemy", "DatabaseState"]
 

@@ -24,7 +24,7 @@ from ..context import request
 
 if TYPE_CHECKING:
     from ...core.response import Response
-    from ..app import Erlen
+    from ..app import App
 
 __all__ = ["register_api_docs", "swagger_ui_folder", "DOCS_ASSETS"]
 
@@ -85,7 +85,7 @@ def swagger_ui_folder() -> str | None:
 class _DocsState:
     """What the docs routes keep: the settings read at registration and the cached document."""
 
-    def __init__(self, app: Erlen, openapi_url: str | None, docs_url: str | None) -> None:
+    def __init__(self, app: App, openapi_url: str | None, docs_url: str | None) -> None:
         self.app = app
         self.openapi_url = openapi_url
         self.docs_url = docs_url
@@ -134,7 +134,7 @@ class _DocsState:
         return send_from_directory(folder, filename, max_age=86400)
 
 
-def register_api_docs(app: Erlen) -> None:
+def register_api_docs(app: App) -> None:
     """Add the document and docs-page routes to ``app``, once, as its config says.
 
     A path the app already routes is left to the app's own view.

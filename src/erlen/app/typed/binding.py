@@ -29,7 +29,7 @@ from .params import ParamSpec, ViewSignature, is_sequence_type
 
 if TYPE_CHECKING:
     from ...core.request import Request
-    from ..app import Erlen
+    from ..app import App
 
 __all__ = [
     "TypedView",
@@ -212,7 +212,7 @@ class TypedView:
     second rule of its endpoint is not taken for a clash; ``__wrapped__`` is the view.
     """
 
-    def __init__(self, app: Erlen, view: Callable[..., Any], signature: ViewSignature) -> None:
+    def __init__(self, app: App, view: Callable[..., Any], signature: ViewSignature) -> None:
         self.app = app
         self.view = view
         self.signature = signature
@@ -351,7 +351,7 @@ class AsyncTypedView(TypedView):
         return self.respond(await self.view(**self.bind(view_args)))
 
 
-def compile_view(app: Erlen, view: Callable[..., Any], signature: ViewSignature) -> TypedView:
+def compile_view(app: App, view: Callable[..., Any], signature: ViewSignature) -> TypedView:
     """The binder for ``view``; errors in its annotations are raised here, at registration."""
     cls = AsyncTypedView if signature.is_async else TypedView
     try:

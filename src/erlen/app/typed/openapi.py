@@ -30,7 +30,7 @@ from .params import ParamSpec, ViewSignature, is_file_type, is_sequence_type
 
 if TYPE_CHECKING:
     from ...core.routing import Rule
-    from ..app import Erlen
+    from ..app import App
 
 __all__ = ["build_document", "ERROR_SCHEMA", "VALIDATION_ERROR_SCHEMA", "HIDDEN_ENDPOINTS"]
 
@@ -130,7 +130,7 @@ class _Schemas:
         return dict(definitions.get("$defs", {}))
 
 
-def build_document(app: Erlen) -> dict[str, Any]:
+def build_document(app: App) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app`` as a dict, ready for JSON."""
     config = app.config
     schemas = _Schemas()
@@ -205,7 +205,7 @@ def _merge(operation: dict[str, Any], fields: dict[str, Any]) -> None:
             operation[key] = value
 
 
-def _documented_routes(app: Erlen) -> Iterator[tuple[Rule, Callable[..., Any]]]:
+def _documented_routes(app: App) -> Iterator[tuple[Rule, Callable[..., Any]]]:
     for rule in app.url_map.iter_rules():
         endpoint = rule.endpoint
         if rule.websocket or endpoint in HIDDEN_ENDPOINTS:
@@ -294,7 +294,7 @@ def _describe(target: dict[str, Any], spec: ParamSpec) -> None:
 
 
 def _operation(
-    app: Erlen,
+    app: App,
     rule: Rule,
     view: Callable[..., Any],
     original: Callable[..., Any],
@@ -413,7 +413,7 @@ def _request_body(params: list[ParamSpec], schemas: _Schemas) -> dict[str, Any] 
 
 
 def _responses(
-    app: Erlen, rule: Rule, signature: ViewSignature | None, schemas: _Schemas
+    app: App, rule: Rule, signature: ViewSignature | None, schemas: _Schemas
 ) -> dict[str, Any]:
     status = str(signature.status_code or 200) if signature is not None else "200"
     success: dict[str, Any] = {"description": "Successful response"}
@@ -434,7 +434,7 @@ def _responses(
     return responses
 
 
-def _handled_statuses(app: Erlen, endpoint: str) -> list[int]:
+def _handled_statuses(app: App, endpoint: str) -> list[int]:
     """Status codes the app's error handlers answer for ``endpoint`` (its blueprints' too)."""
     scopes: list[str | None] = [None]
     parts = endpoint.split(".")[:-1]

@@ -41,6 +41,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 from uuid import UUID
 
+from ...core.datastructures import FileStorage
+from ...core.routing.rules import parse_rule
+
 __all__ = [
     "Param",
     "Path",
@@ -277,8 +280,6 @@ def is_file_type(annotation: Any) -> bool:
     if get_origin(annotation) in (list, tuple, Sequence):
         args = get_args(annotation)
         annotation = args[0] if args else None
-    from ...core.datastructures import FileStorage
-
     return isinstance(annotation, type) and issubclass(annotation, FileStorage)
 
 
@@ -315,8 +316,6 @@ def _type_hints(view: Callable[..., Any]) -> dict[str, Any]:
 
 def rule_variables(rule: str) -> dict[str, str]:
     """The variables of a rule string and their converters' names (``{"user_id": "int"}``)."""
-    from ...core.routing.rules import parse_rule
-
     return {
         token.name: token.converter for token in parse_rule(rule) if not isinstance(token, str)
     }

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from erlen import (
-    Config,
-    Request,
-    Response,
-    abort,
+from erlen.adapters.erlen import Erlen as Flask
+from erlen.app.blueprints import Blueprint
+from erlen.app.config import Config
+from erlen.app.context import (
     after_this_request,
     copy_current_request_context,
     current_app,
     g,
     has_app_context,
     has_request_context,
-    make_response,
-    redirect,
     request,
     session,
     stream_with_context,
-    url_for,
 )
-from erlen.app.app import Erlen as Flask
-from erlen.app.blueprints import Blueprint
+from erlen.app.responses import abort, make_response, redirect
 from erlen.app.sessions import flash, get_flashed_messages
 from erlen.app.signals import (
     appcontext_popped,
@@ -45,6 +40,9 @@ from erlen.app.templating import (
     stream_template,
     stream_template_string,
 )
+from erlen.app.urls import url_for
+from erlen.core.request import Request
+from erlen.core.response import Response
 
 from . import json
 from .json import jsonify

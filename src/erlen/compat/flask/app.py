@@ -1,5 +1,5 @@
 """``flask.app``."""
 
-from erlen.app.app import Erlen as Flask
+from erlen.adapters.erlen import Erlen as Flask
 
 __all__ = ["Flask"]

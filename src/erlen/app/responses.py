@@ -1,0 +1,63 @@
+"""What a view calls to answer early or build a response itself: ``abort``, ``redirect``,
+``make_response``.
+
+They are the app-aware forms of the core's pieces (:class:`~erlen.core.errors.Aborter`,
+:func:`~erlen.core.response.redirect_response`, :class:`~erlen.core.response.Response`): inside
+an app's context the current app decides (its ``aborter``, its ``redirect``, its
+``make_response``), as in Flask's ``flask.helpers``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from ..core.errors import Aborter
+from ..core.response import Response, redirect_response
+from .context import current_app, get_context
+
+__all__ = ["abort", "make_response", "redirect"]
+
+_default_aborter = Aborter()
+
+
+def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+    """Stop handling the request with an HTTP error.
+
+    ``abort(404)`` raises :class:`~erlen.errors.NotFound`; ``abort(403, "Admins only.")`` sets
+    the detail; ``abort(response)`` answers with that response as it is. An unknown status code
+    raises ``LookupError``, since it is a programming error rather than a client's. Inside an
+    app context the app's :attr:`~erlen.Erlen.aborter` decides, so codes it adds work too.
+    """
+    ctx = get_context()
+    aborter = ctx.app.aborter if ctx is not None else _default_aborter
+    aborter(status, *args, **kwargs)
+
+
+#: The class itself, for :func:`redirect`, whose ``Response`` argument hides its name.
+_BaseResponse = Response
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+    """A response that sends the client to ``location`` (302 unless ``code`` says otherwise).
+
+    In an app's context the app's :meth:`~erlen.Erlen.redirect` builds it, as in Flask.
+
+    APPSEC: the location is percent-encoded, CR, LF and NUL included (``%0D%0A``), as in
+    Flask, so user input in a redirect target can never add headers, nor turn into a 500.
+    """
+    ctx = get_context()
+    if ctx is not None:
+        return ctx.app.redirect(location, code)
+    return redirect_response(location, code, Response or _BaseResponse)
+
+
+def make_response(*args: Any) -> Response:
+    """Turn view-style return values into a :class:`Response`, to add headers or cookies.
+
+    ``make_response()`` gives an empty response, ``make_response(body)`` and
+    ``make_response(body, status, headers)`` work as a view's return value would.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not args:
+        return app.response_class()  # type: ignore[no-any-return]
+    return app.make_response(args[0] if len(args) == 1 else args)  # type: ignore[no-any-return]
