@@ -129,10 +129,7 @@ class AsyncDispatch:
                 await self._send_async("request_started")
             rv = None
             if self._has_request_hooks:
-                endpoint = request.endpoint
-                for func in self._scoped(endpoint, "url_value_preprocessors"):
-                    func(endpoint, request.view_args)
-                for func in self._scoped(endpoint, "before_request_funcs"):
+                for func in self._before_request_hooks(request):
                     rv = await _resolve(func())
                     if rv is not None:
                         break
@@ -148,18 +145,10 @@ class AsyncDispatch:
                 response = self.make_response(
                     await _resolve(self._unhandled_outcome(handler_error, on_loop=True))
                 )
-        if (
-            ctx.after_request_functions
-            or self._has_request_hooks
-            or ctx._session is not None
-            or gate.open
-        ):
+        if self._has_after_work(ctx, gate.open):
             try:
-                for func in reversed(ctx.after_request_functions or ()):
-                    response = await _resolve(func(response))
-                if self._has_request_hooks:
-                    for func in reversed(self._scoped(request.endpoint, "after_request_funcs")):
-                        response = await _resolve(func(response))
+                for after in self._after_request_hooks(ctx):
+                    response = await _resolve(after(response))
                 if ctx._session is not None:
                     self._save_session(ctx, response)
                 if gate.open:
@@ -175,9 +164,7 @@ class AsyncDispatch:
     async def _teardown_async(  # type: ignore[misc]
         self: App, ctx: Context, error: BaseException | None
     ) -> None:
-        request = ctx.request
-        endpoint = request.endpoint if request is not None else None
-        for func in reversed(self._scoped(endpoint, "teardown_request_funcs")):
+        for func in self._teardown_request_hooks(ctx.request):
             await _resolve(func(error))
         if gate.open:
             await self._send_async("request_tearing_down", exc=error)
