@@ -10,7 +10,7 @@ import functools
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
-from ..core.datastructures import _HeaderReader
+from ..core.datastructures.headers import _HeaderReader
 
 __all__ = ["ASGIHeaders", "Message", "Receive", "Send", "encode_headers"]
 

@@ -12,6 +12,11 @@ in one of these forms::
 With none of these, a ``wsgi.py`` or ``app.py`` in the current folder is used. The surface is
 Flask's (``ScriptInfo``, ``FlaskGroup`` as ``ErlenGroup``, ``with_appcontext``...), so scripts
 and extensions written for ``flask`` run under ``erlen``.
+
+Longer than 600 lines on purpose: finding the app (``locate_app`` and its forms), ``ScriptInfo``
+and the groups are Flask's CLI contract, which extensions import by these names from
+``flask.cli``; the commands themselves are a few lines each, and the server behind ``run`` is
+``serving.py``.
 """
 
 from __future__ import annotations

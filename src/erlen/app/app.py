@@ -8,6 +8,12 @@ adapters translate to and from the server. A request takes one straight line thr
 
     handle -> match the route -> url value preprocessors -> before_request hooks -> view
            -> make_response -> after_request hooks -> session save -> teardown hooks
+
+Longer than 600 lines on purpose: it is Flask's ``App`` API (registration, contexts, the
+dispatch, error handling, ``make_response``, URL building), one class whose methods call each
+other and whose subclasses override them, as Flask users do. Its server entry points live in
+``adapters/erlen.py``, its async dispatch in ``dispatch_async.py``, its registration shared with
+blueprints in ``scaffold.py``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The async half of the dispatch: what :class:`~erlen.app.Erlen` does on an ASGI event loop.
+"""The async form of the dispatch: what :class:`~erlen.app.app.App` does on an ASGI event loop.
 
-It follows the same steps as ``app.py``'s sync dispatch and shares its parts (routing,
-``make_response``, handler lookup, session saving); only the calls into user code differ, since
-here an ``async def`` view, hook or handler is awaited on the server's loop. A request for a
+It takes its steps from the same helpers as ``app.py``'s sync dispatch (routing, which hooks run
+in which order, whether there is after-request work, ``make_response``, handler lookup, session
+saving); only the calls into user code differ, since here an ``async def`` view, hook or handler
+is awaited on the server's loop. A request for a
 sync view is not handled here at all: the whole sync dispatch runs in a worker thread, so
 blocking code (a database driver, a file read) never stalls the loop.
 

@@ -30,6 +30,9 @@ import importlib.util
 import sys
 from types import ModuleType
 
+from ..core.datastructures import BadRequestKeyError
+from ..core.errors import BuildError, RequestRedirect, default_exceptions
+
 __all__ = ["patched_names"]
 
 _TARGET = "erlen.compat.flask"
@@ -95,8 +98,6 @@ def _adopt_werkzeug_errors() -> None:
         import werkzeug.routing as wz_routing
     except ImportError:  # no Werkzeug, so no Flask code that could test for its classes
         return
-    from ..core.datastructures import BadRequestKeyError
-    from ..core.errors import BuildError, RequestRedirect, default_exceptions
 
     pairs: list[tuple[type[BaseException], type[BaseException]]] = [
         (cls, wz_errors.default_exceptions[code])

@@ -4,6 +4,11 @@ Parsers take what a client sent and never raise on malformed input (unless their
 an exception): they answer ``None``, an empty result, or skip the bad part, so a hostile header
 cannot turn into a 500. Formatters take what the application gives and refuse (``ValueError``)
 anything that could break out of the header they build (APPSEC).
+
+Longer than 600 lines on purpose: it is a flat library of small, independent pure functions
+(cookies, options headers, Accept, dates, ETags, ranges, URL quoting) that share the token and
+quoting rules at the top; split by header family each part would import those rules back, and
+a reader looks a function up by name, not reads the module top to bottom.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from .datastructures import (
     Headers,
     ImmutableMultiDict,
     MultiDict,
-    _HeaderReader,
 )
+from .datastructures.headers import _HeaderReader
 from .errors import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .formparser import parse_form
 

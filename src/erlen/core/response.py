@@ -16,7 +16,8 @@ from http import HTTPStatus
 from typing import Any
 
 from . import http
-from .datastructures import CacheControl, EnvironHeaders, Headers, HeaderSet, _check_value
+from .datastructures import CacheControl, EnvironHeaders, Headers, HeaderSet
+from .datastructures.headers import _check_value
 
 __all__ = ["Response", "redirect_response", "status_line"]
 
