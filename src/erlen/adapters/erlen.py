@@ -14,16 +14,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from ..app.app import App
-from ..app.context import Context, _cv_context
-from ..app.dispatch_async import _resolve
-from ..core.errors import HTTPException
+from ..app.context import Context
 from ..core.request import Request
-from .websocket import WebSocket, WebSocketDisconnect
 from .wsgi import handle_wsgi, wsgi_request
 
 if TYPE_CHECKING:
     from .asgi import ASGIApp
     from .testing import TestClient
+    from .websocket import WebSocket
 
 __all__ = ["Erlen"]
 
@@ -141,70 +139,7 @@ class Erlen(App):
     # -- WebSockets --------------------------------------------------------------------------
 
     async def handle_websocket(self, websocket: WebSocket) -> None:
-        """Run the WebSocket view for one connection, from handshake to close.
+        """Run the WebSocket view for one connection, from handshake to close (``websocket.py``)."""
+        from .websocket import handle_websocket  # here: only an ASGI app loads WebSockets
 
-        Routing, URL value preprocessors, ``before_websocket`` hooks and ``teardown_appcontext``
-        functions apply; an HTTP error raised before the handshake is accepted refuses it with
-        that error (a 403 by default), an unhandled error after it closes the socket with code
-        1011.
-        """
-        if not self._started:
-            await self.startup_async()
-        ctx = Context(self, websocket)
-        token = _cv_context.set(ctx)
-        error: BaseException | None = None
-        try:
-            await self._run_websocket(ctx, websocket)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            try:
-                for func in reversed(self.teardown_appcontext_funcs):
-                    await _resolve(func(error or ctx.unhandled_error))
-            finally:
-                _cv_context.reset(token)
-
-    async def _run_websocket(self, ctx: Context, websocket: WebSocket) -> None:
-        try:
-            if websocket.limits.trusted_hosts is not None:
-                websocket.host  # noqa: B018 - raises BadRequest for an untrusted Host header
-            rule, view_args = self.url_map.match(websocket.path, "GET", websocket=True)
-            websocket.url_rule, websocket.view_args = rule, view_args
-            endpoint = rule.endpoint
-            for func in self._scoped(endpoint, "url_value_preprocessors"):
-                func(endpoint, view_args)
-            for func in self._scoped(endpoint, "before_websocket_funcs"):
-                rv = await _resolve(func())
-                if rv is not None:
-                    await websocket.refuse(self.make_response(rv))
-                    return
-            await self.view_functions[endpoint](**view_args)
-        except WebSocketDisconnect:
-            return
-        except HTTPException as exc:
-            if websocket.accepted:
-                await websocket.close(1008, exc.description or "")
-                return
-            try:
-                answer = self.make_response(await _resolve(self._http_exception_outcome(exc)))
-            except Exception as handler_error:  # the error handler failed: a bare refusal
-                if self._should_propagate():
-                    raise
-                self.log_exception(handler_error)
-                ctx.unhandled_error = handler_error
-                answer = None
-            await websocket.refuse(answer)
-            return
-        except Exception as exc:
-            if self._should_propagate():
-                raise
-            self.log_exception(exc)
-            ctx.unhandled_error = exc
-            if websocket.accepted:
-                await websocket.close(1011, "Internal server error")
-            else:
-                await websocket.refuse(None)
-            return
-        if not websocket.closed:
-            await websocket.close(1000)
+        await handle_websocket(self, websocket)

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from ..app.context import _lookup_request_context, _Proxy
+from ..app.context import Context, _cv_context, _lookup_request_context, _Proxy
+from ..app.dispatch_async import _resolve
 from ..app.json import dumps
 from ..core.datastructures import Headers
 from ..core.errors import HTTPException
@@ -30,8 +31,9 @@ from .asgi_messages import ASGIHeaders, Message, Receive, Send, encode_headers
 if TYPE_CHECKING:
     from ..core.request import Limits
     from ..core.response import Response
+    from .erlen import Erlen
 
-__all__ = ["WebSocket", "WebSocketDisconnect", "websocket"]
+__all__ = ["WebSocket", "WebSocketDisconnect", "handle_websocket", "websocket"]
 
 
 class WebSocketDisconnect(Exception):
@@ -259,3 +261,77 @@ def _current_websocket() -> WebSocket:
 #: The current connection in a ``@app.websocket`` view (``erlen.websocket``), as ``request`` is
 #: the current request in an HTTP view.
 websocket: WebSocket = cast("WebSocket", _Proxy(_current_websocket))
+
+
+# -- the WebSocket dispatch ------------------------------------------------------------------
+
+
+async def handle_websocket(app: Erlen, websocket: WebSocket) -> None:
+    """Run the WebSocket view for one connection, from handshake to close.
+
+    Routing, URL value preprocessors, ``before_websocket`` hooks and ``teardown_appcontext``
+    functions apply; an HTTP error raised before the handshake is accepted refuses it with
+    that error (a 403 by default), an unhandled error after it closes the socket with code
+    1011.
+    """
+    if not app._started:
+        await app.startup_async()
+    ctx = Context(app, websocket)
+    token = _cv_context.set(ctx)
+    error: BaseException | None = None
+    try:
+        await _run_websocket(app, ctx, websocket)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        try:
+            for func in reversed(app.teardown_appcontext_funcs):
+                await _resolve(func(error or ctx.unhandled_error))
+        finally:
+            _cv_context.reset(token)
+
+
+async def _run_websocket(app: Erlen, ctx: Context, websocket: WebSocket) -> None:
+    try:
+        if websocket.limits.trusted_hosts is not None:
+            websocket.host  # noqa: B018 - raises BadRequest for an untrusted Host header
+        rule, view_args = app.url_map.match(websocket.path, "GET", websocket=True)
+        websocket.url_rule, websocket.view_args = rule, view_args
+        endpoint = rule.endpoint
+        for func in app._scoped(endpoint, "url_value_preprocessors"):
+            func(endpoint, view_args)
+        for func in app._scoped(endpoint, "before_websocket_funcs"):
+            rv = await _resolve(func())
+            if rv is not None:
+                await websocket.refuse(app.make_response(rv))
+                return
+        await app.view_functions[endpoint](**view_args)
+    except WebSocketDisconnect:
+        return
+    except HTTPException as exc:
+        if websocket.accepted:
+            await websocket.close(1008, exc.description or "")
+            return
+        try:
+            answer = app.make_response(await _resolve(app._http_exception_outcome(exc)))
+        except Exception as handler_error:  # the error handler failed: a bare refusal
+            if app._should_propagate():
+                raise
+            app.log_exception(handler_error)
+            ctx.unhandled_error = handler_error
+            answer = None
+        await websocket.refuse(answer)
+        return
+    except Exception as exc:
+        if app._should_propagate():
+            raise
+        app.log_exception(exc)
+        ctx.unhandled_error = exc
+        if websocket.accepted:
+            await websocket.close(1011, "Internal server error")
+        else:
+            await websocket.refuse(None)
+        return
+    if not websocket.closed:
+        await websocket.close(1000)
