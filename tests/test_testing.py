@@ -58,6 +58,14 @@ def test_query_string_dict_with_lists_is_encoded(echo: Erlen) -> None:
     assert client.get("/echo?q=1").json["args"] == {"q": ["1"]}
 
 
+def test_query_string_dict_leaves_out_none_values_as_werkzeug_does(echo: Erlen) -> None:
+    client = echo.test_client()
+    body = client.get("/echo", query_string={"page": None, "per_page": 10}).json
+    assert body["args"] == {"per_page": ["10"]}
+    with echo.test_request_context(query_string={"page": None}):
+        assert request.args.get("page", 1) == 1
+
+
 def test_json_argument_sends_a_json_body(echo: Erlen) -> None:
     body = echo.test_client().post("/echo", json={"name": "Ada", "tags": [1, 2]}).json
     assert body["json"] == {"name": "Ada", "tags": [1, 2]}

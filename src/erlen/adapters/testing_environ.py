@@ -122,7 +122,9 @@ def _query_text(query_string: Any) -> str:
     if isinstance(query_string, bytes):
         return query_string.decode("latin-1")
     if not isinstance(query_string, str):
-        return urlencode(_pairs(query_string), doseq=True)
+        # A None value is left out, as Werkzeug's builder leaves it out: {"page": None} is no page.
+        pairs = [(key, value) for key, value in _pairs(query_string) if value is not None]
+        return urlencode(pairs, doseq=True)
     if query_string.isascii():
         return query_string
     return "".join(char if char.isascii() else quote(char) for char in query_string)
