@@ -113,3 +113,18 @@ def test_app_context_inside_request_keeps_request(app: Erlen, client) -> None:
         return f"{inner} {request.path}"
 
     assert client.get("/").text == "/ True False /"
+
+
+def test_a_request_inside_an_app_context_shares_its_g_as_in_flask(app: Erlen) -> None:
+    @app.route("/remember")
+    def remember() -> str:
+        g.token = "from the request"
+        return "ok"
+
+    with app.app_context():
+        g.before = 1
+        assert app.test_client().get("/remember").text == "ok"
+        assert (g.before, g.token) == (1, "from the request")
+    with app.app_context():  # a new app context: a new g
+        assert "token" not in g
+    app.test_client().get("/remember")  # outside any context: nothing leaks anywhere

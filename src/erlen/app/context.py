@@ -99,6 +99,12 @@ class Context:
         self.app = app
         self.request = request
         self._g: Namespace | None = None
+        if request is not None:
+            outer = _cv_context.get()
+            if outer is not None and outer.app is app and outer.request is None:
+                # As in Flask, a request inside an app context of the same app (a test's
+                # ``with app.app_context():`` around client calls) shares that context's ``g``.
+                self._g = outer.g
         self._session: SessionMixin | None = None
         self.flashes: list[tuple[str, Any]] | None = None
         self.after_request_functions: list[Callable[[Response], Response]] | None = None
