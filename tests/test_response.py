@@ -260,3 +260,12 @@ def test_a_cookie_above_the_apps_max_cookie_size_is_sent_with_a_warning() -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         app.test_client().get("/")
+
+
+def test_iter_encoded_reads_the_body_it_was_called_on_so_middleware_can_wrap_it() -> None:
+    # Flask-Compress's pattern: wrap the chunks of the current body, then make the wrapper the
+    # new body. The chunks must come from the old body, not from the wrapper itself.
+    response = Response(iter(["ab", b"cd", "é"]))
+    chunks = response.iter_encoded()
+    response.response = (chunk.upper() for chunk in chunks)
+    assert b"".join(response.response) == b"ABCD" + "é".encode()

@@ -205,17 +205,18 @@ class Response:
     def iter_encoded(self) -> Iterator[bytes]:
         """The body as bytes chunks, encoding str chunks of a streamed body.
 
-        An async generator body is driven on an event loop of its own, so it streams under WSGI
-        too (the ASGI adapter iterates it on the server's loop instead).
+        The body is the one the response has when this is called, as with Werkzeug: middleware
+        may then set ``response.response`` to a generator over these chunks (Flask-Compress
+        does) without the generator reading itself. An async generator body is driven on an
+        event loop of its own, so it streams under WSGI too (the ASGI adapter iterates it on
+        the server's loop instead).
         """
-        charset = self.charset
         body: Any = self.response
         if hasattr(body, "__aiter__"):
             from .concurrency import iterate_async
 
             body = iterate_async(body)
-        for chunk in body:
-            yield chunk.encode(charset) if isinstance(chunk, str) else chunk
+        return _encoded(body, self.charset)
 
     def get_json(self, force: bool = False, silent: bool = False) -> Any:
         """The body parsed as JSON (None when it is not JSON and neither flag is set)."""
@@ -558,3 +559,8 @@ def redirect_response(location: str, code: int, cls: type[Response]) -> Response
     response = cls(body, code)
     response.headers["Location"] = quoted
     return response
+
+
+def _encoded(body: Iterable[str | bytes], charset: str) -> Iterator[bytes]:
+    for chunk in body:
+        yield chunk.encode(charset) if isinstance(chunk, str) else chunk
