@@ -742,3 +742,18 @@ def test_the_apps_client_and_runner_classes_are_the_ones_built() -> None:
     assert isinstance(client, AuthClient)
     assert client.get("/who").text == "Bearer t"
     assert isinstance(app.test_cli_runner(), Runner)
+
+
+def test_response_says_whether_the_app_streamed_its_body(app: Erlen) -> None:
+    @app.route("/stream")
+    def stream() -> Any:
+        return (part for part in ["a", "b", "c"])
+
+    @app.route("/plain")
+    def plain() -> str:
+        return "abc"
+
+    client = app.test_client()
+    streamed, buffered = client.get("/stream"), client.get("/plain")
+    assert (streamed.data, streamed.is_streamed) == (b"abc", True)
+    assert (buffered.data, buffered.is_streamed) == (b"abc", False)

@@ -71,6 +71,7 @@ _context_sink: ContextVar[list[Context] | None] = ContextVar(
     "erlen.testing.context_sink", default=None
 )
 
+
 def _capture_context(error: BaseException | None) -> None:
     """A teardown function that hands the ending request's context to the client that sent it."""
     sink = _context_sink.get()
@@ -103,11 +104,19 @@ class TestResponse(Response):
         **kwargs: Any,
     ) -> None:
         super().__init__(response, status, headers, *args, **kwargs)
+        #: Whether the app streamed the body (the client has read it whole since).
+        self._streamed = False
         self.history = history
         self.json_module: Any = None
         self._request = request
         self._environ: dict[str, Any] | None = None
         self._app: Erlen | None = None
+
+    @property
+    def is_streamed(self) -> bool:
+        """True when the app streamed the body (a generator, a file), as Werkzeug's test
+        response says, although the client has read it whole."""
+        return self._streamed or super().is_streamed
 
     @property
     def request(self) -> Request | None:
@@ -462,9 +471,13 @@ class TestClient:
             if self.interface == "asgi":
                 from .testing_asgi import call_asgi
 
-                captured["status"], captured["headers"], data = call_asgi(self.app, environ)
+                captured["status"], captured["headers"], data, streamed = call_asgi(
+                    self.app, environ
+                )
             else:
                 body_iterable = self.app(environ, start_response)
+                # A buffered answer is a list; anything else was produced while sent.
+                streamed = not isinstance(body_iterable, (list, tuple))
                 try:
                     data = b"".join(body_iterable)
                 finally:
@@ -482,6 +495,7 @@ class TestClient:
         # mypy reads type[Response] as unhashable (Response defines __eq__ via properties).
         response_class = _test_response_class(self.app.response_class)  # type: ignore[arg-type]
         response = response_class(data, captured["status"])
+        response._streamed = streamed
         response.headers = Headers(captured["headers"])  # exactly what the app sent
         response.json_module = self.app.json
         response._app, response._environ = self.app, environ

@@ -70,8 +70,11 @@ def scope_from_environ(environ: dict[str, Any], kind: str = "http") -> dict[str,
     return scope
 
 
-def call_asgi(app: Erlen, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Send one request through ``app.asgi``; the status line, headers and whole body."""
+def call_asgi(
+    app: Erlen, environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes, bool]:
+    """Send one request through ``app.asgi``; the status line, headers, whole body, and whether
+    the body was streamed (sent in several messages)."""
     scope = scope_from_environ(environ)
     stream = environ["wsgi.input"]
     result: dict[str, Any] = {"body": []}
@@ -107,7 +110,9 @@ def call_asgi(app: Erlen, environ: dict[str, Any]) -> tuple[str, list[tuple[str,
     headers = [
         (name.decode("latin-1"), value.decode("latin-1")) for name, value in start["headers"]
     ]
-    return status_line(start["status"]), headers, b"".join(result["body"])
+    # A buffered body goes out in one message; a streamed one in several (see asgi.py).
+    streamed = len(result["body"]) > 1
+    return status_line(start["status"]), headers, b"".join(result["body"]), streamed
 
 
 class WebSocketRefused(Exception):
