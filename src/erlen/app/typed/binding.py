@@ -377,4 +377,3 @@ def _json_safe(value: Any) -> Any:
         return bytes(value).decode("utf-8", "replace")
     filename = getattr(value, "filename", None)
     return filename if isinstance(filename, str) else str(value)
-

@@ -454,4 +454,3 @@ def _error_response(code: int) -> dict[str, Any]:
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
-

@@ -316,9 +316,7 @@ def _type_hints(view: Callable[..., Any]) -> dict[str, Any]:
 
 def rule_variables(rule: str) -> dict[str, str]:
     """The variables of a rule string and their converters' names (``{"user_id": "int"}``)."""
-    return {
-        token.name: token.converter for token in parse_rule(rule) if not isinstance(token, str)
-    }
+    return {token.name: token.converter for token in parse_rule(rule) if not isinstance(token, str)}
 
 
 def inspect_view(
