@@ -385,9 +385,18 @@ def run_with_reloader(paths: Iterable[str]) -> None:
     watch_paths = sorted({os.path.abspath(path) for path in paths if os.path.exists(path)})
     watch_filter = watchfiles.DefaultFilter()
     print(" * Restarting with watchfiles reloader", flush=True)
+    # The watcher is armed before the child starts, so an edit made as soon as the server
+    # answers is seen: watch() arms on its first step, which comes back empty after
+    # rust_timeout ms without a change (yield_on_timeout), as later quiet spells do.
+    watcher = watchfiles.watch(
+        *watch_paths, watch_filter=watch_filter, rust_timeout=300, yield_on_timeout=True
+    )
+    next(watcher)
     process = subprocess.Popen(command, env=env)
     try:
-        for changes in watchfiles.watch(*watch_paths, watch_filter=watch_filter):
+        for changes in watcher:
+            if not changes:
+                continue
             changed = sorted(path for _, path in changes)
             print(f" * Detected change in {changed[0]!r}, reloading", flush=True)
             process.terminate()
