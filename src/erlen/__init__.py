@@ -17,7 +17,7 @@ client, the server, the CLI) are imported on first use, so ``import erlen`` stay
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import json
 from .adapters.erlen import Erlen
@@ -25,7 +25,6 @@ from .app.config import Config
 from .app.context import (
     after_this_request,
     copy_current_request_context,
-    current_app,
     g,
     has_app_context,
     has_request_context,
@@ -33,6 +32,7 @@ from .app.context import (
     session,
     stream_with_context,
 )
+from .app.context import current_app as _current_app_proxy
 from .app.json import jsonify
 from .app.responses import abort, make_response, redirect
 from .app.urls import url_for
@@ -40,6 +40,11 @@ from .core import __version__ as __version__
 from .core.errors import HTTPException
 from .core.request import Request
 from .core.response import Response
+
+#: The app handling the current request (or of the pushed app context), as a proxy. Typed as
+#: the public ``Erlen``, whose server entry points (``test_client``, ``cli``...) it has; the app
+#: layer below knows it only as its ``App``.
+current_app: Erlen = cast("Erlen", _current_app_proxy)
 
 if TYPE_CHECKING:
     from markupsafe import Markup, escape
