@@ -5,9 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.typed.apidocs import *
-
-__all__ = [
-    "register_api_docs",
-    "swagger_ui_folder",
-    "DOCS_ASSETS",
-]
+from .app.typed.apidocs import __all__ as __all__

@@ -4,46 +4,9 @@ HTTP errors as exceptions, ``abort``, and the error objects clients receive.
 Import from here: the module behind it is where the layers put it, and may move.
 """
 
-from .app.responses import abort
+from .app.responses import abort as abort
+from .core import errors as _errors
 from .core.errors import *
 
-__all__ = [
-    "Aborter",
-    "abort",
-    "HTTPException",
-    "BadRequest",
-    "Unauthorized",
-    "Forbidden",
-    "NotFound",
-    "MethodNotAllowed",
-    "NotAcceptable",
-    "RequestTimeout",
-    "Conflict",
-    "Gone",
-    "LengthRequired",
-    "PreconditionFailed",
-    "RequestEntityTooLarge",
-    "URITooLong",
-    "UnsupportedMediaType",
-    "RangeNotSatisfiable",
-    "ExpectationFailed",
-    "ImATeapot",
-    "UnprocessableEntity",
-    "RequestValidationError",
-    "Locked",
-    "PreconditionRequired",
-    "TooManyRequests",
-    "RequestHeaderFieldsTooLarge",
-    "InternalServerError",
-    "NotImplemented",
-    "BadGateway",
-    "ServiceUnavailable",
-    "GatewayTimeout",
-    "RequestRedirect",
-    "BuildError",
-    "default_exceptions",
-    "is_werkzeug_http_error",
-    "is_werkzeug_http_error_class",
-    "erlen_class_for",
-    "handler_lookup_classes",
-]
+__all__ = ["abort"]
+__all__ += _errors.__all__

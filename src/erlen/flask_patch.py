@@ -5,7 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .compat.flask_patch import *
-
-__all__ = [
-    "patched_names",
-]
+from .compat.flask_patch import __all__ as __all__

@@ -5,13 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.json import *
-
-__all__ = [
-    "JSONProvider",
-    "DefaultJSONProvider",
-    "dump",
-    "dumps",
-    "load",
-    "loads",
-    "jsonify",
-]
+from .app.json import __all__ as __all__

@@ -5,22 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.typed.params import *
-
-__all__ = [
-    "Param",
-    "Path",
-    "Query",
-    "Header",
-    "Cookie",
-    "Body",
-    "Form",
-    "File",
-    "ParamSpec",
-    "ViewSignature",
-    "ROUTE_OPTIONS",
-    "inspect_view",
-    "rule_variables",
-    "is_model_type",
-    "is_sequence_type",
-    "is_file_type",
-]
+from .app.typed.params import __all__ as __all__

@@ -5,9 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.security import *
-
-__all__ = [
-    "secure_filename",
-    "SecurityHeaders",
-    "DEFAULT_SETTINGS",
-]
+from .app.security import __all__ as __all__

@@ -5,13 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.sessions import *
-
-__all__ = [
-    "SessionMixin",
-    "SecureCookieSession",
-    "NullSession",
-    "SessionInterface",
-    "SecureCookieSessionInterface",
-    "flash",
-    "get_flashed_messages",
-]
+from .app.sessions import __all__ as __all__

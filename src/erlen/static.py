@@ -5,10 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.static import *
-
-__all__ = [
-    "FileBody",
-    "send_file",
-    "send_from_directory",
-    "safe_join",
-]
+from .app.static import __all__ as __all__

@@ -5,13 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.templating import *
-
-__all__ = [
-    "Environment",
-    "DispatchingLoader",
-    "create_jinja_environment",
-    "render_template",
-    "render_template_string",
-    "stream_template",
-    "stream_template_string",
-]
+from .app.templating import __all__ as __all__

@@ -5,13 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .adapters.testing import *
-
-__all__ = [
-    "Cookie",
-    "EnvironBuilder",
-    "ErlenCliRunner",
-    "TestClient",
-    "TestResponse",
-    "build_environ",
-    "build_request",
-]
+from .adapters.testing import __all__ as __all__

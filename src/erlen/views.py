@@ -5,9 +5,4 @@ Import from here: the module behind it is where the layers put it, and may move.
 """
 
 from .app.views import *
-
-__all__ = [
-    "View",
-    "MethodView",
-    "HTTP_METHOD_FUNCS",
-]
+from .app.views import __all__ as __all__
