@@ -134,22 +134,11 @@ class TestResponse(Response):
         """The ``PATH_INFO`` that was requested, for checking where redirects led."""
         return str(self._environ.get("PATH_INFO", "")) if self._environ is not None else ""
 
-    def get_json(self, force: bool = False, silent: bool = False) -> Any:
-        """The body parsed as JSON with the app's provider; None when it is not JSON."""
+    def _load_json(self, data: bytes) -> Any:
+        # The app's JSON provider, so get_json() and json read what the app's loads() reads.
         if self.json_module is None:
-            return super().get_json(force=force, silent=silent)
-        if not (force or self.is_json):
-            return None
-        try:
-            return self.json_module.loads(self.get_data())
-        except ValueError:
-            if silent:
-                return None
-            raise
-
-    @property
-    def json(self) -> Any:
-        return self.get_json()
+            return super()._load_json(data)
+        return self.json_module.loads(data)
 
     def __enter__(self) -> TestResponse:
         return self
