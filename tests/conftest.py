@@ -193,6 +193,30 @@ def waitress_in_thread(app: Any, *, erlen_setup: bool = False) -> Iterator[int]:
         server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
+@contextmanager
+def uvicorn_in_thread(asgi_app: Any, **options: Any) -> Iterator[int]:
+    """Serve ``asgi_app`` with uvicorn (lifespan on, quiet) in a daemon thread on a free port;
+    yields the port once uvicorn has started. ``options`` go to ``uvicorn.Config``."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(
+        asgi_app, host="127.0.0.1", port=port, log_level="critical", lifespan="on", **options
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 # -- a real browser --------------------------------------------------------------------------
 
 #: Debian's Chromium, driven by Playwright (``.ci/run`` installs it).

@@ -25,10 +25,7 @@ import io
 import json
 import re
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -40,7 +37,7 @@ from hypothesis import strategies as st
 from erlen import Erlen, Response, make_response, redirect, request, send_file
 from erlen.core.datastructures import Headers, InvalidHeader
 
-from .conftest import free_port, waitress_in_thread
+from .conftest import uvicorn_in_thread, waitress_in_thread
 
 pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
@@ -159,35 +156,13 @@ class Server:
     interface: str  # the adapter it calls: the test client goes through the same one
 
 
-@contextmanager
-def uvicorn_in_thread(http: str) -> Iterator[int]:
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(
-        APP.asgi, host="127.0.0.1", port=port, http=http, log_level="critical", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module", params=["waitress", "uvicorn-httptools", "uvicorn-h11"])
 def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     if request.param == "waitress":
         with waitress_in_thread(APP, erlen_setup=True) as port:
             yield Server(request.param, port, "wsgi")
     else:
-        with uvicorn_in_thread(request.param.partition("-")[2]) as port:
+        with uvicorn_in_thread(APP.asgi, http=request.param.partition("-")[2]) as port:
             yield Server(request.param, port, "asgi")
 
 

@@ -614,32 +614,10 @@ def test_hostile_requests_to_erlen_run(start_server: Any, tmp_path: Path) -> Non
 @pytest.fixture(scope="module")
 def uvicorn_port(static_folder: Path) -> Iterator[int]:
     """``build_app`` served through ``app.asgi`` by uvicorn, in a thread of this process."""
-    import threading
+    from .conftest import uvicorn_in_thread
 
-    import uvicorn
-
-    from .conftest import free_port
-
-    port = free_port()
-    config = uvicorn.Config(
-        build_app(static_folder).asgi,
-        host="127.0.0.1",
-        port=port,
-        log_level="critical",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
+    with uvicorn_in_thread(build_app(static_folder).asgi) as port:
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

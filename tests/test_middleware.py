@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +15,7 @@ from erlen import Erlen, request, url_for, websocket
 from erlen.middleware import ASGIProxyFix, ProxyFix
 from erlen.middleware.proxy_fix import ORIGINAL_KEY
 
-from .conftest import free_port
+from .conftest import uvicorn_in_thread
 
 # Each test says which side it wraps: app.wsgi_app with ProxyFix, app.asgi with ASGIProxyFix.
 pytestmark = pytest.mark.wsgi_only
@@ -287,8 +285,6 @@ def test_asgi_websocket_scope_gets_wss_and_the_client_address(app: Erlen) -> Non
 @pytest.fixture(scope="module")
 def uvicorn_proxied() -> Iterator[tuple[int, list[str]]]:
     """An app behind ASGIProxyFix, served by uvicorn with lifespan on (its startup must run)."""
-    import uvicorn
-
     app = Erlen("proxied_uvicorn")
     events: list[str] = []
 
@@ -306,24 +302,9 @@ def uvicorn_proxied() -> Iterator[tuple[int, list[str]]]:
             "external": url_for("where", _external=True),
         }
 
-    port = free_port()
     wrapped = ASGIProxyFix(app.asgi, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
-    config = uvicorn.Config(
-        wrapped, host="127.0.0.1", port=port, log_level="critical", lifespan="on",
-        proxy_headers=False,
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
+    with uvicorn_in_thread(wrapped, proxy_headers=False) as port:
         yield port, events
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _get_json(port: int, headers: bytes) -> tuple[int, Any]:
