@@ -401,16 +401,17 @@ def _byteranges(
     """The 206 ``multipart/byteranges`` answer to a request for several ranges of one file."""
     boundary = os.urandom(12).hex()
     part_type = _with_charset(mimetype, response_class.charset)
+    # Each part's head, with the CRLF that ends the part before it (none before the first).
     heads = [
         (
-            f"--{boundary}\r\nContent-Type: {part_type}\r\n"
-            f"Content-Range: {http.content_range(start, stop, total)}\r\n\r\n"
+            ("\r\n" if index else "")
+            + f"--{boundary}\r\nContent-Type: {part_type}\r\n"
+            + f"Content-Range: {http.content_range(start, stop, total)}\r\n\r\n"
         ).encode("latin-1")
-        for start, stop in ranges
+        for index, (start, stop) in enumerate(ranges)
     ]
     tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
-    length = sum(len(head) for head in heads) + sum(b - a for a, b in ranges)
-    length += 2 * (len(ranges) - 1) + len(tail)  # the CRLF ending every part but the last
+    length = sum(map(len, heads)) + sum(stop - start for start, stop in ranges) + len(tail)
     headers.add("Content-Length", str(length))
     content_type = f"multipart/byteranges; boundary={boundary}"
     if file is None:
@@ -445,10 +446,8 @@ class _ByteRangesBody:
     def __iter__(self) -> Iterator[bytes]:
         file = self.file
         try:
-            for index, ((start, stop), head) in enumerate(
-                zip(self._ranges, self._heads, strict=True)
-            ):
-                yield head if index == 0 else b"\r\n" + head
+            for (start, stop), head in zip(self._ranges, self._heads, strict=True):
+                yield head
                 file.seek(self._base + start)
                 remaining = stop - start
                 while remaining > 0:
