@@ -400,3 +400,24 @@ def test_a_templates_own_globals_win_and_stay_its_own(app: Erlen) -> None:
         assert own.render() == "all of you"
     with pytest.raises(KeyError):
         del own.globals["url_for"]  # not the template's own: as with Jinja's ChainMap
+
+
+def test_dotted_lookup_on_dicts_follows_jinja_order(app: Erlen) -> None:
+    """``d.name`` is the key unless a dict has an attribute of that name (Jinja's order), a
+    missing key is undefined, and dict subclasses and other objects are looked up as before."""
+
+    class Row(dict[str, Any]):
+        label = "from the class"
+
+    source = (
+        "{{ d.name }}|{{ d.items is callable }}|{{ d.missing is undefined }}|"
+        "{{ d['items'] }}|{{ r.label }}|{{ r.name }}|{{ o.real }}"
+    )
+    with app.test_request_context():
+        rendered = render_template_string(
+            source, d={"name": "a<b", "items": 3}, r=Row(name="x", label="k"), o=5
+        )
+    assert rendered == "a&lt;b|True|True|3|from the class|x|5"
+    app.jinja_env.undefined = jinja2.StrictUndefined
+    with app.test_request_context(), pytest.raises(jinja2.UndefinedError, match="missing"):
+        render_template_string("{{ d.missing }}", d={})
