@@ -131,6 +131,19 @@ def test_large_file_streams_in_blocks(app: Erlen, tmp_path: Path) -> None:
     assert app.test_client().get("/static/big.bin").data == payload
 
 
+def test_a_file_that_grows_while_it_is_sent_sends_the_length_it_announced(
+    app: Erlen, tmp_path: Path
+) -> None:
+    log = tmp_path / "static" / "log.txt"
+    log.write_bytes(b"first line\n")
+    with app.test_request_context("/static/log.txt"):
+        response = send_from_directory("static", "log.txt")
+    with log.open("ab") as appending:
+        appending.write(b"written after the answer began\n")
+    assert response.headers["Content-Length"] == "11"
+    assert b"".join(response.response) == b"first line\n"
+
+
 def test_whole_file_is_offered_to_the_servers_file_wrapper(app: Erlen) -> None:
     wrapped: list[tuple[Any, int]] = []
 

@@ -136,13 +136,18 @@ def send_file(
     ctx = _cv_context.get()
     app: App | None = ctx.app if ctx is not None else None
     request: Request | None = ctx.request if ctx is not None else None
-    headers = Headers()
+    # PERF: the values appended to ``pairs`` are built here from checked parts (numbers, dates,
+    # hex tags, RFC 6266 encoding), so they skip the checks Headers.add makes; the Headers
+    # object shares the list, and anything from the caller goes through its checks.
+    pairs: list[tuple[str, str]] = []
+    headers = Headers._from_checked(pairs)
     path: str | None = None
     file: IO[bytes] | None = None
     size: int | None
+    etag_is_ours = False
     if isinstance(path_or_file, (str, os.PathLike)):
         path = os.fsdecode(path_or_file)
-        if app is not None:
+        if app is not None and _file_stat is None:  # send_from_directory's is absolute
             path = os.path.join(app.root_path, path)
         file_stat = _file_stat if _file_stat is not None else os.stat(path)
         if stat.S_ISDIR(file_stat.st_mode):
@@ -152,6 +157,7 @@ def send_file(
             last_modified = file_stat.st_mtime
         if etag is True:
             etag = _file_etag(path, file_stat)
+            etag_is_ours = True
     else:
         file = path_or_file
         if isinstance(file, io.TextIOBase):
@@ -171,13 +177,17 @@ def send_file(
         mimetype = _guess_mimetype(download_name, as_attachment, headers)
     if download_name is not None:
         disposition = "attachment" if as_attachment else "inline"
-        headers.add("Content-Disposition", http.content_disposition(disposition, download_name))
+        pairs.append(
+            ("Content-Disposition", http.content_disposition(disposition, download_name))
+        )
     elif as_attachment:
         raise TypeError(
             "send_file() needs a name for an attachment: pass 'download_name=' or a path."
         )
 
-    if isinstance(etag, str):
+    if etag_is_ours:
+        pairs.append(("ETag", f'"{etag}"'))  # hex digits and dashes
+    elif isinstance(etag, str):
         headers.add("ETag", http.quote_etag(etag))
     modified: datetime | None = None
     if last_modified is not None:
@@ -186,8 +196,8 @@ def send_file(
             headers.add("Last-Modified", http.http_date(modified))
         else:
             modified, http_date = _modified_at(last_modified)
-            headers.add("Last-Modified", http_date)
-    _set_cache_headers(headers, _resolve_max_age(app, max_age, path))
+            pairs.append(("Last-Modified", http_date))
+    _set_cache_headers(pairs, _resolve_max_age(app, max_age, path))
 
     response_class = app.response_class if app is not None else Response
     use_x_sendfile = app is not None and bool(app.config.get("USE_X_SENDFILE")) and path
@@ -195,7 +205,7 @@ def send_file(
     offset: int | None = None
     length = size
     if size is not None:
-        headers.add("Accept-Ranges", "bytes")
+        pairs.append(("Accept-Ranges", "bytes"))
     if conditional and request is not None and request.method in ("GET", "HEAD"):
         entity_tag = etag if isinstance(etag, str) else None
         try:
@@ -218,12 +228,12 @@ def send_file(
         if ranges is not None:
             start, stop = ranges[0]
             status, length = 206, stop - start
-            headers.add("Content-Range", http.content_range(start, stop, size or 0))
+            pairs.append(("Content-Range", http.content_range(start, stop, size or 0)))
             # Relative to where a file object stood when given, like the whole-file case.
             offset = start + (file.tell() if file is not None else 0)
 
     if length is not None:
-        headers.add("Content-Length", str(length))
+        pairs.append(("Content-Length", str(length)))
     if use_x_sendfile:
         # The front server (nginx, Apache) sends the file named in X-Sendfile itself.
         headers.add("X-Sendfile", str(path))
@@ -237,8 +247,10 @@ def send_file(
         file = open(str(path), "rb", buffering=0)  # noqa: SIM115 -- closed by FileBody
     body = FileBody(file, offset, length if offset is not None else size)
     # direct_passthrough, as Werkzeug sets it: middleware that rewrites bodies (compression)
-    # leaves a file alone.
-    response = response_class(None, status, headers, mimetype=mimetype, direct_passthrough=True)
+    # leaves a file alone. PERF: the response's own headers (type, nosniff) are made on its
+    # fast path, then these are added to them, checked already.
+    response = response_class(None, status, mimetype=mimetype, direct_passthrough=True)
+    response.headers.extend(headers)
     response.response = body
     return response
 
@@ -329,16 +341,16 @@ def _resolve_max_age(app: App | None, max_age: MaxAge, path: str | None) -> int 
     return max_age
 
 
-def _set_cache_headers(headers: Headers, max_age: int | None) -> None:
+def _set_cache_headers(pairs: list[tuple[str, str]], max_age: int | None) -> None:
     """``no-cache`` (revalidate each time) for None, else ``public, max-age=N`` and Expires."""
     if max_age is None:
-        headers.add("Cache-Control", "no-cache")
+        pairs.append(("Cache-Control", "no-cache"))
         return
     if max_age > 0:
-        headers.add("Cache-Control", f"public, max-age={max_age}")
+        pairs.append(("Cache-Control", f"public, max-age={max_age}"))
     else:
-        headers.add("Cache-Control", "no-cache, max-age=0")
-    headers.add("Expires", http.http_date(time.time() + max_age))
+        pairs.append(("Cache-Control", "no-cache, max-age=0"))
+    pairs.append(("Expires", http.http_date(time.time() + max_age)))
 
 
 def _evaluate_preconditions(

@@ -371,13 +371,31 @@ def _grouped(items: list[tuple[str, str]]) -> dict[str, list[str]]:
     return groups
 
 
+_CGI_KEYS = ("CONTENT_TYPE", "CONTENT_LENGTH")
+#: Header name as asked for -> its environ key. PERF: an app asks for the same few names on
+#: every request; the upper-casing and replacing happen once per name. Bounded, since a name
+#: may come from a client.
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    """The environ key of header ``name``: ``Accept-Language`` is ``HTTP_ACCEPT_LANGUAGE``,
+    Content-Type and Content-Length have CGI's own keys."""
+    key = name.upper().replace("-", "_")
+    if key not in _CGI_KEYS:
+        key = "HTTP_" + key
+    if len(_ENVIRON_KEYS) < 1024:
+        _ENVIRON_KEYS[name] = key
+    return key
+
+
 class EnvironHeaders(_HeaderReader):
     """The request headers of a WSGI environ, read-only, with the read API of :class:`Headers`.
 
-    PERF: one is made per request, so construction only stores the environ; a lookup computes
-    the key (``"Accept-Language"`` -> ``HTTP_ACCEPT_LANGUAGE``). Values are the environ's own
-    strings: per PEP 3333, bytes decoded as latin-1. An empty ``CONTENT_TYPE`` or
-    ``CONTENT_LENGTH`` counts as absent, as CGI sets them so.
+    PERF: one is made per request, so construction only stores the environ; a lookup finds the
+    key (``"Accept-Language"`` -> ``HTTP_ACCEPT_LANGUAGE``) in a table shared by every request.
+    Values are the environ's own strings: per PEP 3333, bytes decoded as latin-1. An empty
+    ``CONTENT_TYPE`` or ``CONTENT_LENGTH`` counts as absent, as CGI sets them so.
 
     The server has already joined repeated headers into one value. Since ``-`` and ``_`` both
     map to ``_`` in the environ, ``X-Token`` and ``X_Token`` cannot be told apart here; servers
@@ -390,10 +408,11 @@ class EnvironHeaders(_HeaderReader):
         self.environ = environ
 
     def _first(self, name: str) -> str | None:
-        key = name.upper().replace("-", "_")
-        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            return self.environ.get(key) or None
-        return self.environ.get("HTTP_" + key)
+        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
+        value: str | None = self.environ.get(key)
+        if not value and key in _CGI_KEYS:
+            return None  # CGI writes an absent Content-Type or Content-Length as ""
+        return value
 
     def get_all(self, name: str) -> list[str]:
         value = self._first(name)
