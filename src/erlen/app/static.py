@@ -177,9 +177,7 @@ def send_file(
         mimetype = _guess_mimetype(download_name, as_attachment, headers)
     if download_name is not None:
         disposition = "attachment" if as_attachment else "inline"
-        pairs.append(
-            ("Content-Disposition", http.content_disposition(disposition, download_name))
-        )
+        pairs.append(("Content-Disposition", _content_disposition(disposition, download_name)))
     elif as_attachment:
         raise TypeError(
             "send_file() needs a name for an attachment: pass 'download_name=' or a path."
@@ -311,6 +309,11 @@ def _guess_type(name: str) -> tuple[str | None, str | None]:
     import mimetypes  # here, not at import: only a cache miss pays for it
 
     return mimetypes.guess_type(name)
+
+
+#: ``http.content_disposition``, remembered per name: PERF, the names are those of the files
+#: being sent, and normalising and quoting one costs more than the rest of its header.
+_content_disposition = functools.lru_cache(maxsize=256)(http.content_disposition)
 
 
 @functools.lru_cache(maxsize=256)
