@@ -9,6 +9,7 @@ import pytest
 
 from erlen import Erlen, Response, abort, g, jsonify, make_response, request, url_for
 from erlen.errors import BuildError
+from erlen.testing import build_environ
 
 
 def test_hello_world_answers_text_html(app: Erlen) -> None:
@@ -711,3 +712,35 @@ def test_request_context_takes_a_wsgi_environ_as_in_flask() -> None:
         assert app.full_dispatch_request().get_data() == b"hello Ada"
     with pytest.raises(RuntimeError, match="request context"):
         app.full_dispatch_request()
+
+
+@pytest.mark.wsgi_only
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/", 200), ("GET", "/missing", 404), ("POST", "/", 405), ("GET", "/dir", 308)],
+)
+def test_a_request_leaves_no_reference_cycle_behind(method: str, path: str, status: int) -> None:
+    """Each request's objects are freed when it ends, by reference counting alone: routing
+    errors included (a kept traceback would tie the request into a cycle for the collector)."""
+    import gc
+
+    app = Erlen(__name__)
+    app.add_url_rule("/", "index", lambda: "hi")
+    app.add_url_rule("/dir/", "folder", lambda: "folder")
+    statuses: list[str] = []
+
+    def serve() -> None:
+        environ = build_environ(path, method=method)
+        body = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(body)
+        getattr(body, "close", lambda: None)()
+
+    serve()  # first request: lazy set-up (route tables, limits) is not per-request garbage
+    gc.collect()
+    gc.disable()
+    try:
+        serve()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert statuses[-1].startswith(str(status))

@@ -146,6 +146,8 @@ class AsyncDispatch:
                 response = self.make_response(
                     await _resolve(self._unhandled_outcome(handler_error, on_loop=True))
                 )
+            if exc is request.routing_exception:
+                exc.__traceback__ = None  # PERF: no request-holding cycle (see _full_dispatch)
         if self._has_after_work(ctx, gate.open):
             try:
                 for after in self._after_request_hooks(ctx):

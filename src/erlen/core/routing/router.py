@@ -131,6 +131,20 @@ class Router:
                 percent-encoded, without script root or query string: the app adds those.
             NotFound: nothing matches.
         """
+        found = self.lookup(path, method, websocket)
+        if isinstance(found, HTTPException):
+            raise found
+        return found
+
+    def lookup(
+        self, path: str, method: str, websocket: bool = False
+    ) -> tuple[Rule, dict[str, Any]] | HTTPException:
+        """:meth:`match`, with the routing error returned instead of raised.
+
+        PERF: for the app, which keeps the error on the request until the view would run; a
+        raise here would cost a traceback, and tie the request into a reference cycle through
+        it that only the garbage collector could free.
+        """
         tables = self._tables or self._compile()
         table = tables[1] if websocket else tables[0]
         if not path:
@@ -151,7 +165,7 @@ class Router:
             result = table.wildcard.match(path, method)
             if result is not None:
                 return result
-        raise self._error(table, path)
+        return self._error(table, path)
 
     def _error(self, table: _Table, path: str) -> HTTPException:
         """The error for a path no rule accepted (the slow path of :meth:`match`)."""
