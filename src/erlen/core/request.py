@@ -36,6 +36,10 @@ __all__ = ["Request", "BodyStream", "LimitedStream", "Limits"]
 
 _MISSING: Any = object()
 
+#: ``json.loads`` for a str: PERF, the decoder ``json.loads`` ends up calling, without the checks
+#: of keyword arguments it makes first (none are passed here).
+_decode_json = json.JSONDecoder().decode
+
 
 class BodyStream(Protocol):
     """What a request body must offer: a blocking ``read``. Adapters wrap their server's input."""
@@ -384,6 +388,8 @@ class Request:
     @property
     def is_json(self) -> bool:
         """True for ``application/json`` and ``application/*+json`` bodies."""
+        if self.content_type == "application/json":
+            return True  # PERF: what nearly every JSON client sends, known without parsing
         mimetype = self.mimetype
         return mimetype == "application/json" or (
             mimetype.startswith("application/") and mimetype.endswith("+json")
@@ -458,14 +464,14 @@ class Request:
 
     def _load_json(self, data: bytes) -> Any:
         try:
-            text = data.decode("utf-8-sig") if data[:3] == b"\xef\xbb\xbf" else data.decode()
+            text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode()
         except UnicodeDecodeError:
             raise BadRequest("The JSON body is not valid UTF-8.") from None
-        if not text.strip():
+        if not text or text.isspace():
             raise BadRequest("The JSON body is empty.")
         depth_limit = self.limits.max_json_depth
         try:
-            value = json.loads(text)
+            value = _decode_json(text)
         except RecursionError:  # nested past the interpreter's own limit
             raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.") from None
         except ValueError:
