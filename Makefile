@@ -1,5 +1,6 @@
 # make run  - set up .venv and serve the demo app on http://127.0.0.1:5000
 # make test - set up .venv and run the layering check, the whole suite, ruff and mypy --strict
+#             (over Erlen, and over tests/type_check: user code written against its public API)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -28,13 +29,13 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 	$(PY) -m pytest -q tests/flask_ext
 	$(VENV)/bin/ruff check src tests examples bench
-	$(VENV)/bin/mypy --strict src/erlen
+	$(VENV)/bin/mypy --strict src/erlen tests/type_check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests examples bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --strict src/erlen
+	$(VENV)/bin/mypy --strict src/erlen tests/type_check
 
 bench: $(STAMP)
 	@$(INSTALL_WRK)

@@ -73,6 +73,15 @@ class Namespace:
     def __repr__(self) -> str:
         return f"<erlen.g of {self.__dict__!r}>"
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a name never set; typed Any, so ``g.user`` type-checks as on Flask.
+        raise AttributeError(f"g has no attribute {name!r}: set it first (g.{name} = ...)")
+
+    if TYPE_CHECKING:
+        # For type checkers only (a real __setattr__ would cost every write a call): any
+        # attribute may be set on g, as on Flask's.
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
 
 class Context:
     """What is current: the app, and the request with its session and ``g`` when serving one.
