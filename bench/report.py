@@ -104,8 +104,11 @@ UNDERLYING: Final = {"flask": "werkzeug", "fastapi": "pydantic", "litestar": "ms
 
 
 def framework_versions(frameworks: Sequence[str]) -> list[str]:
+    """The packages behind ``frameworks``: ``erlen_sync`` and ``starlette_sync`` are other apps
+    on the same packages as ``erlen`` and ``starlette``."""
     timed = [name for name in frameworks if name != "raw"]
-    return [*timed, *(UNDERLYING[name] for name in timed if name in UNDERLYING)]
+    packages = list(dict.fromkeys(name.partition("_")[0] for name in timed))
+    return [*packages, *(UNDERLYING[name] for name in packages if name in UNDERLYING)]
 
 
 def inprocess_section(document: Document | None) -> list[str]:
