@@ -957,7 +957,11 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                 rv, status, headers = rv
             elif len(rv) == 2:
                 rv, second = rv
-                if isinstance(second, (dict, list, tuple)) or hasattr(second, "items"):
+                # PERF: a status code (the usual second item) is told first, without hasattr()
+                # building and dropping an AttributeError for it.
+                if type(second) is int:
+                    status = second
+                elif isinstance(second, (dict, list, tuple)) or hasattr(second, "items"):
                     headers = second
                 else:
                     status = second
@@ -968,7 +972,11 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                 )
         if rv is None:
             raise TypeError(self._none_message())
-        if isinstance(rv, Response):
+        if type(rv) is dict:  # PERF: the usual body of a tuple, told before the class checks
+            response = self.json.response(rv)
+            if status is not None:
+                response.status = status
+        elif isinstance(rv, Response):
             response = rv
             if status is not None:
                 response.status = status
