@@ -98,22 +98,26 @@ class LimitedStream:
         self._read = 0
 
     def read(self, size: int = -1, /) -> bytes:
-        if self._remaining is not None:
-            if self._remaining <= 0:
+        # PERF: the fields read once into locals; most bodies are read in one call.
+        remaining, limit = self._remaining, self._limit
+        if remaining is not None:
+            if remaining <= 0:
                 return b""
-            size = self._remaining if size < 0 else min(size, self._remaining)
-        if self._limit is not None:
-            allowed = self._limit - self._read + 1
-            size = allowed if size < 0 else min(size, allowed)
+            if size < 0 or size > remaining:
+                size = remaining
+        if limit is not None:
+            allowed = limit - self._read + 1
+            if size < 0 or size > allowed:
+                size = allowed
         chunk = self._stream.read(size)
-        self._read += len(chunk)
-        if self._remaining is not None:
+        read = self._read = self._read + len(chunk)
+        if remaining is not None:
             if not chunk and size > 0:
                 raise BadRequest("The request body ended before its declared Content-Length.")
-            self._remaining -= len(chunk)
-        if self._limit is not None and self._read > self._limit:
+            self._remaining = remaining - len(chunk)
+        if limit is not None and read > limit:
             raise RequestEntityTooLarge(
-                f"The request body is larger than the limit of {self._limit} bytes."
+                f"The request body is larger than the limit of {limit} bytes."
             )
         return chunk
 
