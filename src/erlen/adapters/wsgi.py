@@ -58,7 +58,8 @@ def handle_wsgi(
 def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
     """The request ``app`` sees for a WSGI ``environ``; a malformed one carries its 400 as the
     request's routing error (a custom request class raises it instead)."""
-    limits = app._request_limits()
+    # PERF: _request_limits() without its call while the config is unchanged (the usual case).
+    limits = app._limits if app.config.version == app._limits_version else app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
     error: HTTPException | None = None

@@ -225,6 +225,9 @@ class Headers(_HeaderReader):
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._items)
 
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        return self._items[:]  # PERF: a copy without going through __iter__
+
     def __len__(self) -> int:
         return len(self._items)
 
