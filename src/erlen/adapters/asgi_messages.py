@@ -67,7 +67,22 @@ class ASGIHeaders(_HeaderReader):
 
 def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """Response headers as ASGI wants them: lower-case names, latin-1 bytes."""
-    return [(_encode_name(name), value.encode("latin-1")) for name, value in headers]
+    encoded: list[tuple[bytes, bytes]] = []
+    append = encoded.append
+    for pair in headers:
+        found = _ENCODED_PAIRS.get(pair)
+        if found is None:
+            found = (_encode_name(pair[0]), pair[1].encode("latin-1"))
+            if len(_ENCODED_PAIRS) < 512:
+                _ENCODED_PAIRS[pair] = found
+        append(found)
+    return encoded
+
+
+#: Response header pairs already encoded. PERF: most of an answer's headers are the same from
+#: response to response (its type, nosniff, often its length); one lookup replaces lowering
+#: and encoding both halves. Bounded: a pair with a varying value (a cookie) fills it at most.
+_ENCODED_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
 
 #: Connection-level headers: the server's to set, never the app's (PEP 3333 says the same).
