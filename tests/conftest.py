@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -103,6 +105,9 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # Its own process group, as a shell gives a command: Ctrl-C reaches the reloader's
+            # child too, and nothing it started can outlive the test.
+            start_new_session=True,
         )
         wait_for_port(port, self.process)
 
@@ -111,16 +116,19 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> str:
-        """Stop with Ctrl-C (SIGINT), as a developer would, and return everything printed."""
+        """Stop with Ctrl-C (SIGINT to the process group, as a terminal sends it), and return
+        everything printed. Whatever is left after 30 s (a slow, loaded machine) is killed."""
         if self.output is not None:
             return self.output
         if self.process.poll() is None:
-            self.process.send_signal(2)
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                pass
+        with contextlib.suppress(ProcessLookupError):  # a child left behind holds the pipe open
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
         assert self.process.stdout is not None
         self.output = self.process.stdout.read()
         self.process.stdout.close()
