@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import sys
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -715,32 +719,89 @@ def test_request_context_takes_a_wsgi_environ_as_in_flask() -> None:
 
 
 @pytest.mark.wsgi_only
+@pytest.mark.parametrize("served_over", ["wsgi", "asgi"])
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/", 200), ("GET", "/missing", 404), ("POST", "/", 405), ("GET", "/dir", 308)],
+    [
+        ("GET", "/", 200),
+        ("GET", "/missing", 404),
+        ("POST", "/", 405),
+        ("GET", "/dir", 308),
+        ("GET", "/dir?x=1", 308),
+    ],
 )
-def test_a_request_leaves_no_reference_cycle_behind(method: str, path: str, status: int) -> None:
+def test_a_request_leaves_no_reference_cycle_behind(
+    served_over: str, method: str, path: str, status: int
+) -> None:
     """Each request's objects are freed when it ends, by reference counting alone: routing
     errors included (a kept traceback would tie the request into a cycle for the collector)."""
-    import gc
-
     app = Erlen(__name__)
     app.add_url_rule("/", "index", lambda: "hi")
     app.add_url_rule("/dir/", "folder", lambda: "folder")
     statuses: list[str] = []
 
-    def serve() -> None:
+    def serve_wsgi() -> None:
         environ = build_environ(path, method=method)
         body = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
         b"".join(body)
         getattr(body, "close", lambda: None)()
 
-    serve()  # first request: lazy set-up (route tables, limits) is not per-request garbage
-    gc.collect()
-    gc.disable()
-    try:
-        serve()
-        assert gc.collect() == 0
-    finally:
-        gc.enable()
+    async def serve_asgi() -> None:
+        route, _, query = path.partition("?")
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": method, "scheme": "http", "path": route, "raw_path": route.encode(),
+            "query_string": query.encode(), "root_path": "", "headers": [(b"host", b"x")],
+            "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000),
+        }  # fmt: skip
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(str(message["status"]))
+
+        await app.asgi(scope, receive, send)
+
+    def collected_after_one_request(serve: Callable[[], None]) -> int:
+        serve()  # first request: lazy set-up (route tables, limits) is not per-request garbage
+        gc.collect()
+        gc.disable()
+        try:
+            serve()
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    if served_over == "wsgi":
+        assert collected_after_one_request(serve_wsgi) == 0
+    else:
+        # One event loop for both requests, so that its own start-up is not counted.
+        with asyncio.Runner() as runner:
+            assert collected_after_one_request(lambda: runner.run(serve_asgi())) == 0
     assert statuses[-1].startswith(str(status))
+
+
+def test_a_converter_that_aborts_is_answered_by_the_app(interface: str) -> None:
+    from erlen.core.routing import BaseConverter
+
+    class KnownUser(BaseConverter):
+        def to_python(self, value: str) -> str:
+            if value != "ada":
+                abort(404, description=f"No user {value}.")
+            return value
+
+    app = Erlen(__name__)
+    app.url_map.converters["user"] = KnownUser
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("before") and None)
+    app.add_url_rule("/u/<user:name>", "user", lambda name: f"hello {name}")
+    app.register_error_handler(404, lambda error: (f"handled: {error.description}", 404))
+    client = app.test_client()
+    assert client.get("/u/ada").text == "hello ada"
+    answer = client.get("/u/bob")
+    assert (answer.status_code, answer.text) == (404, "handled: No user bob.")
+    assert seen == ["before", "before"]  # the hooks ran for the refused request too, as in Flask
+    with app.test_request_context("/u/bob"):
+        pass  # entering a context for such a URL does not raise

@@ -772,3 +772,21 @@ def test_a_value_goes_into_the_path_of_the_rule_that_takes_it_before_the_query()
     assert router.build("items", {"id": 42}) == "/items/42"
     assert router.build("items", {}) == "/items/"
     assert router.build("items", {"page": 2}) == "/items/?page=2"
+
+
+def test_lookup_returns_what_match_raises() -> None:
+    router = make_router(
+        Rule("/", "index"), Rule("/dir/", "folder"), Rule("/post", "post", methods=["POST"])
+    )
+    assert router.lookup("/", "GET") == router.match("/", "GET")
+    for path, method, error in [
+        ("/missing", "GET", NotFound),
+        ("/post", "GET", MethodNotAllowed),
+        ("/dir", "GET", RequestRedirect),
+    ]:
+        found = router.lookup(path, method)
+        assert type(found) is error
+        assert found.__traceback__ is None  # returned, never raised
+        with pytest.raises(error):
+            router.match(path, method)
+

@@ -575,7 +575,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def _match_request(self, request: Request) -> None:
         """Set the request's rule and URL values, or its routing error."""
-        found = self.url_map.lookup(request.path, request.method)
+        try:
+            found = self.url_map.lookup(request.path, request.method)
+        except HTTPException as exc:  # raised by a converter (abort(404) in to_python)
+            found = exc
         if not isinstance(found, HTTPException):
             request.url_rule, request.view_args = found
         elif isinstance(found, NotFound):
@@ -612,6 +615,8 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             exc = request.routing_exception
             if isinstance(exc, RequestRedirect) and request.query_string:
                 exc = RequestRedirect(f"{exc.new_url}?{request.query_string.decode('latin-1')}")
+                # Kept as the request's error, so the dispatch drops its traceback once answered.
+                request.routing_exception = exc
             raise exc
         rule: Rule = request.url_rule  # type: ignore[assignment]  # set when routing succeeded
         if rule.provide_automatic_options and request.method == "OPTIONS":
@@ -974,7 +979,8 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                 )
         if rv is None:
             raise TypeError(self._none_message())
-        if type(rv) is dict:  # PERF: the usual body of a tuple, told before the class checks
+        # PERF: a dict or list (JSON) is the usual body here; it is told first.
+        if isinstance(rv, (dict, list)):
             response = self.json.response(rv)
             if status is not None:
                 response.status = status
@@ -984,10 +990,6 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                 response.status = status
         elif isinstance(rv, (str, bytes, bytearray)):
             response = response_class(rv, status)
-        elif isinstance(rv, (dict, list)):
-            response = self.json.response(rv)
-            if status is not None:
-                response.status = status
         elif isinstance(rv, HTTPException):
             response = rv.get_response(self._wants_json(_current_request_or_none()))
             if status is not None:
