@@ -900,3 +900,29 @@ def test_real_asgi_servers_serve_http_streams_and_websockets(asgi_server: str) -
             return replies
 
     assert asyncio.run(talk()) == ["lobby: one", "lobby: two"]
+
+
+def test_encoded_response_headers_keep_no_client_data() -> None:
+    """Encoded header pairs are remembered only for the framework's own, public headers: a
+    cookie or a location is encoded afresh each time and never kept."""
+    from erlen.adapters import asgi_messages
+
+    asgi_messages._encode_kept.cache_clear()
+    pairs = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Set-Cookie", "session=secret"),
+        ("Location", "/next"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    expected = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"set-cookie", b"session=secret"),
+        (b"location", b"/next"),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    assert asgi_messages.encode_headers(pairs) == expected
+    assert asgi_messages.encode_headers(pairs) == expected
+    assert asgi_messages._encode_kept.cache_info().currsize == 2
+    for _ in range(2):  # a refused name is refused every time, never remembered as encoded
+        with pytest.raises(ValueError, match="Transfer-Encoding"):
+            asgi_messages.encode_headers([("Transfer-Encoding", "chunked")])

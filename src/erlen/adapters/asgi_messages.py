@@ -65,24 +65,29 @@ class ASGIHeaders(_HeaderReader):
         return sum(1 for _ in self.raw)
 
 
+#: Response headers whose values are few, public and the same from answer to answer (the
+#: framework's own type, length, nosniff, caching), so their encoded pairs may be kept. Never
+#: a cookie, a location or anything else that carries one client's data.
+_KEPT_NAMES = frozenset(
+    ("Content-Type", "Content-Length", "X-Content-Type-Options", "Cache-Control", "Vary")
+)
+
+
 def encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     """Response headers as ASGI wants them: lower-case names, latin-1 bytes."""
-    encoded: list[tuple[bytes, bytes]] = []
-    append = encoded.append
-    for pair in headers:
-        found = _ENCODED_PAIRS.get(pair)
-        if found is None:
-            found = (_encode_name(pair[0]), pair[1].encode("latin-1"))
-            if len(_ENCODED_PAIRS) < 512:
-                _ENCODED_PAIRS[pair] = found
-        append(found)
-    return encoded
+    return [
+        _encode_kept(name, value)
+        if name in _KEPT_NAMES
+        else (_encode_name(name), value.encode("latin-1"))
+        for name, value in headers
+    ]
 
 
-#: Response header pairs already encoded. PERF: most of an answer's headers are the same from
-#: response to response (its type, nosniff, often its length); one lookup replaces lowering
-#: and encoding both halves. Bounded: a pair with a varying value (a cookie) fills it at most.
-_ENCODED_PAIRS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+@functools.lru_cache(maxsize=256)
+def _encode_kept(name: str, value: str) -> tuple[bytes, bytes]:
+    # PERF: one cache hit instead of lowering and encoding both halves, for the headers most
+    # answers share (see _KEPT_NAMES).
+    return _encode_name(name), value.encode("latin-1")
 
 
 #: Connection-level headers: the server's to set, never the app's (PEP 3333 says the same).
@@ -94,7 +99,7 @@ _HOP_BY_HOP = frozenset(
 @functools.lru_cache(maxsize=256)
 def _encode_name(name: str) -> bytes:
     # PERF: header names repeat from response to response; a cache hit is cheaper than
-    # lowering and encoding again. Values (cookies, locations) are not kept.
+    # lowering and encoding again. Values are kept only for _KEPT_NAMES (see _encode_kept).
     lowered = name.lower()
     if lowered in _HOP_BY_HOP:
         # APPSEC: uvicorn passes an app's Transfer-Encoding on next to the Content-Length, and
