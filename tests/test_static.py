@@ -55,6 +55,25 @@ def test_static_file_has_type_length_validators_and_ranges(client: Any, tmp_path
     mtime = os.stat(tmp_path / "static" / "hello.txt").st_mtime
     assert response.headers["Last-Modified"] == http_date(int(mtime))
     assert response.headers["Content-Disposition"] == 'inline; filename="hello.txt"'
+    names = [name.lower() for name, _ in response.headers.items()]
+    assert len(names) == len(set(names))  # each header once, nosniff included
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_send_file_still_checks_what_the_caller_gives(app: Erlen, tmp_path: Path) -> None:
+    path = tmp_path / "static" / "hello.txt"
+    with app.test_request_context("/"):
+        with pytest.raises(ValueError, match="entity tag"):
+            send_file(path, etag='bad"tag')
+        with pytest.raises(ValueError):
+            send_file(path, etag="line\r\nX-Injected: yes")
+        with pytest.raises(ValueError):
+            send_file(path, mimetype="text/plain\r\nX-Injected: yes")
+        response = send_file(path, download_name="a\r\nX-Injected: b.txt", as_attachment=True)
+        response.close()
+    disposition = response.headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert disposition.startswith("attachment;")
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,8 @@ def send_file(
     request: Request | None = ctx.request if ctx is not None else None
     # PERF: the values appended to ``pairs`` are built here from checked parts (numbers, dates,
     # hex tags, RFC 6266 encoding), so they skip the checks Headers.add makes; the Headers
-    # object shares the list, and anything from the caller goes through its checks.
+    # object shares the list, and anything from the caller goes through its checks. Only
+    # add() and h[name] = value write to ``headers`` here, and both keep that list.
     pairs: list[tuple[str, str]] = []
     headers = Headers._from_checked(pairs)
     path: str | None = None
@@ -236,20 +237,25 @@ def send_file(
         # The front server (nginx, Apache) sends the file named in X-Sendfile itself.
         headers.add("X-Sendfile", str(path))
         return response_class(None, status, headers, mimetype=mimetype)
+    if file is None and request is not None and request.method == "HEAD":
+        # PERF: a HEAD answer has no body, so the file is not even opened.
+        return response_class(None, status, headers, mimetype=mimetype)
+    # direct_passthrough, as Werkzeug sets it: middleware that rewrites bodies (compression)
+    # leaves a file alone. PERF: the response's own headers (type, nosniff) are made on its
+    # fast path, then these are added to them, checked already. Made before the file is
+    # opened: a mimetype it refuses leaves no file open.
+    try:
+        response = response_class(None, status, mimetype=mimetype, direct_passthrough=True)
+    except BaseException:
+        if file is not None:
+            file.close()
+        raise
+    response.headers.extend(headers)
     if file is None:
-        if request is not None and request.method == "HEAD":
-            # PERF: a HEAD answer has no body, so the file is not even opened.
-            return response_class(None, status, headers, mimetype=mimetype)
         # PERF: unbuffered: FileBody reads whole blocks itself, and a buffered reader would cost
         # a buffer and two more system calls (isatty, lseek) per file opened.
         file = open(str(path), "rb", buffering=0)  # noqa: SIM115 -- closed by FileBody
-    body = FileBody(file, offset, length if offset is not None else size)
-    # direct_passthrough, as Werkzeug sets it: middleware that rewrites bodies (compression)
-    # leaves a file alone. PERF: the response's own headers (type, nosniff) are made on its
-    # fast path, then these are added to them, checked already.
-    response = response_class(None, status, mimetype=mimetype, direct_passthrough=True)
-    response.headers.extend(headers)
-    response.response = body
+    response.response = FileBody(file, offset, length if offset is not None else size)
     return response
 
 
