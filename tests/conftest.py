@@ -91,6 +91,10 @@ def wait_for_port(
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class ServerProcess:
     """A server started as a child process; its output is kept for assertions."""
 
@@ -108,6 +112,9 @@ class ServerProcess:
             # Its own process group, as a shell gives a command: Ctrl-C reaches the reloader's
             # child too, and nothing it started can outlive the test.
             start_new_session=True,
+            # Ctrl-C handled as in a terminal even when this suite runs as a background job,
+            # whose children a shell starts with SIGINT ignored.
+            preexec_fn=_default_sigint,
         )
         wait_for_port(port, self.process)
 
@@ -120,14 +127,21 @@ class ServerProcess:
         everything printed. Whatever is left after 30 s (a slow, loaded machine) is killed."""
         if self.output is not None:
             return self.output
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        with contextlib.suppress(ProcessLookupError):  # a child left behind holds the pipe open
-            os.killpg(self.process.pid, signal.SIGKILL)
+        pid = self.process.pid
+        if self.process.returncode is None:  # not reaped yet, so its id still names its group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGINT)
+            # Wait for the exit without reaping it (WNOWAIT): until reaped, the id cannot be
+            # given to another process group, so the kill below reaches only this one's.
+            deadline = time.monotonic() + 30
+            flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+            while os.waitid(os.P_PID, pid, flags) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+        # Whatever it started and left behind would hold the output pipe open for ever. (Once
+        # the leader is reaped, the id still names the group while any member lives; with none
+        # left, this finds no group.)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
         self.process.wait()
         assert self.process.stdout is not None
         self.output = self.process.stdout.read()

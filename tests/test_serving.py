@@ -142,3 +142,33 @@ def test_reloader_restarts_on_change(start_server, tmp_path: Path) -> None:
             break
         time.sleep(0.2)
     assert body == b"v2"
+
+
+def test_reloader_killed_by_pid_stops_its_server(start_server, tmp_path: Path) -> None:
+    """`kill <pid>` of the reloader (SIGTERM, as a supervisor sends) stops the server it
+    started, so nothing is left holding the port."""
+    import os
+    import signal
+    import socket
+    import time
+
+    (tmp_path / "live.py").write_text(
+        "from erlen import Erlen\napp = Erlen(__name__)\n"
+        '@app.route("/")\ndef index():\n    return "up"\n'
+    )
+    server = start_server(
+        ["-m", "erlen", "--app", "live.py", "run", "--reload"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT / "src")},
+    )
+    assert fetch(server.port, "/")[2] == b"up"
+    os.kill(server.process.pid, signal.SIGTERM)  # the reloader only, not its process group
+    server.process.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", server.port)) != 0:
+                break  # refused: the server is gone
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the reloader's server still answers after the reloader was killed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -372,6 +373,10 @@ def _serve(
         print(" * Stopped.", flush=True)
 
 
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_with_reloader(paths: Iterable[str]) -> None:
     """Run this same command in a child process and restart it whenever a watched file changes."""
     try:
@@ -392,6 +397,9 @@ def run_with_reloader(paths: Iterable[str]) -> None:
         *watch_paths, watch_filter=watch_filter, rust_timeout=300, yield_on_timeout=True
     )
     next(watcher)
+    # A supervisor's or a user's `kill <pid>` (SIGTERM) ends the reloader as Ctrl-C does: the
+    # server it started is stopped too, instead of being left serving with nobody to stop it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     process = subprocess.Popen(command, env=env)
     try:
         for changes in watcher:
