@@ -103,11 +103,14 @@ def notes(document: Document) -> list[str]:
 UNDERLYING: Final = {"flask": "werkzeug", "fastapi": "pydantic", "litestar": "msgspec"}
 
 
+#: Bench apps that are another variant of a framework's app, by the package they run on.
+VARIANTS: Final = {"erlen_sync": "erlen", "erlen_inline": "erlen", "starlette_sync": "starlette"}
+
+
 def framework_versions(frameworks: Sequence[str]) -> list[str]:
-    """The packages behind ``frameworks``: ``erlen_sync`` and ``starlette_sync`` are other apps
-    on the same packages as ``erlen`` and ``starlette``."""
+    """The packages behind ``frameworks``, each once (variants name their framework's)."""
     timed = [name for name in frameworks if name != "raw"]
-    packages = list(dict.fromkeys(name.partition("_")[0] for name in timed))
+    packages = list(dict.fromkeys(VARIANTS.get(name, name) for name in timed))
     return [*packages, *(UNDERLYING[name] for name in packages if name in UNDERLYING)]
 
 

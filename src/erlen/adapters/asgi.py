@@ -68,7 +68,7 @@ class ASGIApp:
         kind = scope["type"]
         app = self.app
         if kind == "http":
-            # PERF: _request_limits() without its call while the config is unchanged.
+            # PERF: App._request_limits() without its call while the config is unchanged.
             limits = (
                 app._limits
                 if app.config.version == app._limits_version

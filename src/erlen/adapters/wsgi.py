@@ -58,7 +58,8 @@ def handle_wsgi(
 def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
     """The request ``app`` sees for a WSGI ``environ``; a malformed one carries its 400 as the
     request's routing error (a custom request class raises it instead)."""
-    # PERF: _request_limits() without its call while the config is unchanged (the usual case).
+    # PERF: App._request_limits() without its call while the config is unchanged (the usual
+    # case); keep in step with it.
     limits = app._limits if app.config.version == app._limits_version else app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
@@ -75,7 +76,9 @@ def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
         stream = LimitedStream(environ["wsgi.input"], None, limits.max_content_length)
     raw_path = environ.get("PATH_INFO") or "/"
     if raw_path.isascii() and "\x00" not in raw_path:
-        path = raw_path  # PERF: decode_wsgi_path()'s answer for nearly every path, without the call
+        # PERF: decode_wsgi_path()'s answer for nearly every path, without the call (keep the
+        # two in step).
+        path = raw_path
     else:
         try:
             path = decode_wsgi_path(raw_path)

@@ -74,8 +74,11 @@ class Namespace:
         return f"<erlen.g of {self.__dict__!r}>"
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for a name never set; typed Any, so ``g.user`` type-checks as on Flask.
-        raise AttributeError(f"g has no attribute {name!r}: set it first (g.{name} = ...)")
+        # Only reached for a name not set (or deleted); typed Any, so ``g.user`` type-checks
+        # as on Flask.
+        raise AttributeError(
+            f"g has no attribute {name!r}: set it first (g.{name} = ...)", name=name, obj=self
+        )
 
     if TYPE_CHECKING:
         # For type checkers only (a real __setattr__ would cost every write a call): any

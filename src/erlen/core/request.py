@@ -110,12 +110,12 @@ class LimitedStream:
             if size < 0 or size > allowed:
                 size = allowed
         chunk = self._stream.read(size)
-        read = self._read = self._read + len(chunk)
+        total = self._read = self._read + len(chunk)
         if remaining is not None:
             if not chunk and size > 0:
                 raise BadRequest("The request body ended before its declared Content-Length.")
             self._remaining = remaining - len(chunk)
-        if limit is not None and read > limit:
+        if limit is not None and total > limit:
             raise RequestEntityTooLarge(
                 f"The request body is larger than the limit of {limit} bytes."
             )

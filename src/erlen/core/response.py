@@ -523,7 +523,7 @@ class Response:
 
 #: A Content-Type given as such, checked: PERF, memoised like :func:`_content_type_for` (every
 #: error object and most JSON answers give theirs), and a refused value raises, so is not kept.
-_checked_content_type = functools.lru_cache(maxsize=64)(_check_value)
+_checked_content_type = functools.lru_cache(maxsize=64, typed=True)(_check_value)
 
 
 @functools.lru_cache(maxsize=64)

@@ -6,6 +6,7 @@ share. Every name and value set is checked (:class:`InvalidHeader`, APPSEC).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import (
     Callable,
     Iterable,
@@ -375,21 +376,17 @@ def _grouped(items: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 _CGI_KEYS = ("CONTENT_TYPE", "CONTENT_LENGTH")
-#: Header name as asked for -> its environ key. PERF: an app asks for the same few names on
-#: every request; the upper-casing and replacing happen once per name. Bounded, since a name
-#: may come from a client.
-_ENVIRON_KEYS: dict[str, str] = {}
 
 
+@functools.lru_cache(maxsize=1024)
 def _environ_key(name: str) -> str:
     """The environ key of header ``name``: ``Accept-Language`` is ``HTTP_ACCEPT_LANGUAGE``,
-    Content-Type and Content-Length have CGI's own keys."""
+    Content-Type and Content-Length have CGI's own keys.
+
+    PERF: remembered per name; an app asks for the same few names on every request.
+    """
     key = name.upper().replace("-", "_")
-    if key not in _CGI_KEYS:
-        key = "HTTP_" + key
-    if len(_ENVIRON_KEYS) < 1024:
-        _ENVIRON_KEYS[name] = key
-    return key
+    return key if key in _CGI_KEYS else "HTTP_" + key
 
 
 class EnvironHeaders(_HeaderReader):
@@ -411,7 +408,7 @@ class EnvironHeaders(_HeaderReader):
         self.environ = environ
 
     def _first(self, name: str) -> str | None:
-        key = _ENVIRON_KEYS.get(name) or _environ_key(name)
+        key = _environ_key(name)
         value: str | None = self.environ.get(key)
         if not value and key in _CGI_KEYS:
             return None  # CGI writes an absent Content-Type or Content-Length as ""
