@@ -18,6 +18,7 @@ from json.encoder import (  # type: ignore[attr-defined]  # the C speedups, as j
 )
 from typing import IO, TYPE_CHECKING, Any
 
+from ..core import request as _request
 from ..core.http import http_date
 from .context import _lookup_context, get_context
 
@@ -245,3 +246,20 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
     if ctx is not None:
         return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
+
+
+def _app_json_loads() -> Callable[[str], Any] | None:
+    """The current app's provider's ``loads`` when it is not the standard one (which is
+    ``json.loads``, called by the request itself, faster)."""
+    ctx = get_context()
+    if ctx is None:
+        return None
+    loads = ctx.app.json.loads
+    if getattr(loads, "__func__", None) is DefaultJSONProvider.loads:
+        return None
+    return loads
+
+
+# Request bodies are parsed through the app's JSON provider, as in Flask: the core request reads
+# it through this hook.
+_request.app_json_loads = _app_json_loads

@@ -13,7 +13,7 @@ past one answers 413 or 400 with an error object, never 500.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -39,6 +39,16 @@ _MISSING: Any = object()
 #: ``json.loads`` for a str: PERF, the decoder ``json.loads`` ends up calling, without the checks
 #: of keyword arguments it makes first (none are passed here).
 _decode_json = json.JSONDecoder().decode
+
+
+def _standard_json_loads() -> Callable[[str], Any] | None:
+    return None
+
+
+#: The current app's own JSON ``loads``, or None for the standard one: request bodies are parsed
+#: through the app's JSON provider as in Flask (``app.json``), and the app layer points this
+#: hook at it, so that this module never imports that layer.
+app_json_loads: Callable[[], Callable[[str], Any] | None] = _standard_json_loads
 
 
 class BodyStream(Protocol):
@@ -474,8 +484,9 @@ class Request:
         if not text or text.isspace():
             raise BadRequest("The JSON body is empty.")
         depth_limit = self.limits.max_json_depth
+        loads = app_json_loads()
         try:
-            value = _decode_json(text)
+            value = _decode_json(text) if loads is None else loads(text)
         except RecursionError:  # nested past the interpreter's own limit
             raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.") from None
         except ValueError:
