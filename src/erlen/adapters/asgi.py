@@ -68,13 +68,7 @@ class ASGIApp:
         kind = scope["type"]
         app = self.app
         if kind == "http":
-            # PERF: App._request_limits() without its call while the config is unchanged.
-            limits = (
-                app._limits
-                if app.config.version == app._limits_version
-                else app._request_limits()
-            )
-            parsed = ASGIRequest(scope, receive, limits)
+            parsed = ASGIRequest(scope, receive, app._request_limits())
             request_class = app.request_class
             request = (
                 parsed if request_class is Request else await _custom_request(request_class, parsed)
