@@ -244,10 +244,14 @@ def _send(
             return body
         if all(type(chunk) is bytes for chunk in body):
             return body
-    file_wrapper = environ.get("wsgi.file_wrapper")
     wrapped_file = getattr(body, "wsgi_file", None)
-    if file_wrapper is not None and wrapped_file is not None and not response._on_close:
-        return file_wrapper(wrapped_file, getattr(body, "block_size", 8192))  # type: ignore[no-any-return]
+    if wrapped_file is not None and not response._on_close:
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if file_wrapper is not None:
+            return file_wrapper(wrapped_file, getattr(body, "block_size", 8192))  # type: ignore[no-any-return]
+        # PERF: a file body (static.FileBody) yields bytes and closes its file itself, and
+        # with no close callbacks that is all closing the response would do.
+        return body  # type: ignore[return-value]
     return _ClosingBody(response)
 
 

@@ -50,6 +50,7 @@ from .json import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
 from .scaffold import Scaffold, find_package
 from .signalgate import gate
+from .static import send_from_directory
 from .urls import build_url
 
 if TYPE_CHECKING:
@@ -1073,8 +1074,6 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def send_static_file(self, filename: str) -> Response:
         """The view behind the ``static`` endpoint."""
-        from .static import send_from_directory
-
         folder = self.static_folder
         if folder is None:
             raise RuntimeError("This app has no static folder.")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .context import current_app
 from .scaffold import Scaffold
+from .static import send_from_directory
 
 if TYPE_CHECKING:
     from ..core.response import Response
@@ -147,12 +148,11 @@ class Blueprint(Scaffold):
 
     def send_static_file(self, filename: str) -> Response:
         """The view behind the blueprint's ``static`` endpoint."""
-        from .static import send_from_directory
-
-        if self.static_folder is None:
+        folder = self.static_folder
+        if folder is None:
             raise RuntimeError(f"Blueprint {self.name!r} has no static folder.")
         max_age = self.get_send_file_max_age(filename)
-        return send_from_directory(self.static_folder, filename, max_age=max_age)
+        return send_from_directory(folder, filename, max_age=max_age)
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """How long browsers may cache the blueprint's static ``filename``: by default the

@@ -6,6 +6,7 @@ records; a blueprint (``blueprints.py``) hands its records to the app when regis
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -234,7 +235,7 @@ class Scaffold:
         """The absolute path of the static folder, or None when there is none."""
         if self._static_folder is None:
             return None
-        return os.path.join(self.root_path, self._static_folder)
+        return _joined(self.root_path, self._static_folder)
 
     @static_folder.setter
     def static_folder(self, value: str | os.PathLike[str] | None) -> None:
@@ -427,3 +428,10 @@ class Scaffold:
         if isinstance(code, int) and is_werkzeug_http_error_class(exc_class):
             return exc_class, code
         return exc_class, None
+
+
+@functools.lru_cache(maxsize=64)
+def _joined(root_path: str, folder: str) -> str:
+    """``os.path.join(root_path, folder)``, remembered: PERF, the static folder's path is asked
+    for on every static file served, and an app has one root and a few folders."""
+    return os.path.join(root_path, folder)

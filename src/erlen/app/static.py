@@ -147,7 +147,7 @@ def send_file(
     size: int | None
     etag_is_ours = False
     if isinstance(path_or_file, (str, os.PathLike)):
-        path = os.fsdecode(path_or_file)
+        path = path_or_file if type(path_or_file) is str else os.fsdecode(path_or_file)
         if app is not None and _file_stat is None:  # send_from_directory's is absolute
             path = os.path.join(app.root_path, path)
         file_stat = _file_stat if _file_stat is not None else os.stat(path)
@@ -373,7 +373,8 @@ def _evaluate_preconditions(
         if etag is None or etag not in http.parse_etags(if_match):
             return 412
     elif modified is not None:
-        since = http.parse_date(request_headers.get("If-Unmodified-Since"))
+        header = request_headers.get("If-Unmodified-Since")
+        since = http.parse_date(header) if header is not None else None
         if since is not None and modified > since:
             return 412
     if_none_match = request_headers.get("If-None-Match")
@@ -382,7 +383,8 @@ def _evaluate_preconditions(
         if tags.is_any or (etag is not None and tags.contains_weak(etag)):
             return 304
     elif modified is not None:
-        since = http.parse_date(request_headers.get("If-Modified-Since"))
+        header = request_headers.get("If-Modified-Since")
+        since = http.parse_date(header) if header is not None else None
         if since is not None and modified <= since:
             return 304
     return None
@@ -397,8 +399,9 @@ def _requested_ranges(
     """
     if request.method != "GET" or not size:
         return None  # RFC 9110 defines ranges for GET only; an empty file has none to give
-    header = request.headers.get("Range")
-    if header is None or not _if_range_holds(request.headers.get("If-Range"), etag, modified):
+    request_headers = request.headers
+    header = request_headers.get("Range")
+    if header is None or not _if_range_holds(request_headers.get("If-Range"), etag, modified):
         return None
     ranges = http.parse_range_header(header, size)
     if ranges is None:
@@ -549,7 +552,8 @@ def _resolve_inside(
     for segment in segments:
         if segment in ("", "."):
             continue
-        candidate = os.path.join(current, segment)
+        # PERF: the segments hold no separator, drive or "..", so joining is concatenating.
+        candidate = current + segment if current.endswith(os.sep) else current + os.sep + segment
         try:
             file_stat = os.lstat(candidate)
             if stat.S_ISLNK(file_stat.st_mode):
@@ -592,13 +596,16 @@ def send_from_directory(
     """
     ctx = _cv_context.get()
     root_path = ctx.app.root_path if ctx is not None else ""
-    requested = os.fsdecode(path)
-    found = _resolve_inside(os.fsdecode(directory), requested, root_path)
+    # PERF: a str (what the URL gives) skips os.fsdecode's call.
+    requested = path if type(path) is str else os.fsdecode(path)
+    folder = directory if type(directory) is str else os.fsdecode(directory)
+    found = _resolve_inside(folder, requested, root_path)
     if found is None or not stat.S_ISREG(found[1].st_mode):
         raise NotFound()
     target, file_stat = found
     if kwargs.get("download_name") is None:
-        # A symlink inside the folder is named (and typed) by the name that was asked for.
-        kwargs["download_name"] = os.path.basename(requested)
+        # A symlink inside the folder is named (and typed) by the name that was asked for;
+        # _resolve_inside refused backslashes, so "/" is the only separator left.
+        kwargs["download_name"] = requested.rpartition("/")[2]
     # The real path is absolute already: a real directory joined with checked segments.
     return send_file(target, **kwargs, _file_stat=file_stat)

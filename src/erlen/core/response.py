@@ -84,6 +84,8 @@ class Response:
         self.response: Iterable[bytes] | Iterable[str]
         if status is None:
             self.status_code = self.default_status
+        elif type(status) is int and 100 <= status <= 999:
+            self.status_code = status  # PERF: the setter's check for a plain int, without its call
         else:
             self.status = status
         if headers is None:

@@ -407,11 +407,19 @@ class EnvironHeaders(_HeaderReader):
     def __init__(self, environ: Mapping[str, Any]) -> None:
         self.environ = environ
 
-    def _first(self, name: str) -> str | None:
+    def get(self, name: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
+        if type is not None:
+            return super().get(name, default, type)
+        # PERF: the lookup itself is here, not in _first(): get() is what apps, extensions and
+        # the framework call, several times a request, and this saves each a call.
         key = _environ_key(name)
         value: str | None = self.environ.get(key)
-        if not value and key in _CGI_KEYS:
-            return None  # CGI writes an absent Content-Type or Content-Length as ""
+        if value is None or (not value and key in _CGI_KEYS):
+            return default  # CGI writes an absent Content-Type or Content-Length as ""
+        return value
+
+    def _first(self, name: str) -> str | None:
+        value: str | None = self.get(name)
         return value
 
     def get_all(self, name: str) -> list[str]:
