@@ -307,6 +307,34 @@ def test_form_over_memory_limit_is_413(app: Erlen, client) -> None:
     assert response.status_code == 413
 
 
+def test_a_form_declared_over_max_content_length_is_413_before_it_is_read(app: Erlen) -> None:
+    """The declared length is checked first: nothing of the body is read when it is too large."""
+    read: list[int] = []
+
+    class Body(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            read.append(-1 if size is None else size)
+            return super().read(size)
+
+    @app.post("/form")
+    def form() -> str:
+        return str(len(request.form))
+
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    overrides = {"wsgi.input": Body(b"a=1&b=2&c=3"), "CONTENT_LENGTH": "11"}
+    response = app.test_client().post(
+        "/form", content_type="application/x-www-form-urlencoded", environ_overrides=overrides
+    )
+    assert response.status_code == 413
+    assert read == []
+    app.config["MAX_CONTENT_LENGTH"] = 11
+    overrides["wsgi.input"] = Body(b"a=1&b=2&c=3")
+    response = app.test_client().post(
+        "/form", content_type="application/x-www-form-urlencoded", environ_overrides=overrides
+    )
+    assert response.text == "3"
+
+
 def test_too_many_form_parts_is_413(app: Erlen, client) -> None:
     @app.post("/form")
     def form() -> str:

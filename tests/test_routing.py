@@ -789,4 +789,3 @@ def test_lookup_returns_what_match_raises() -> None:
         assert found.__traceback__ is None  # returned, never raised
         with pytest.raises(error):
             router.match(path, method)
-

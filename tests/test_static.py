@@ -190,6 +190,45 @@ def test_whole_file_is_offered_to_the_servers_file_wrapper(app: Erlen) -> None:
     assert len(wrapped) == 1
 
 
+def test_a_server_without_file_wrapper_reads_the_file_and_its_close_closes_it(app: Erlen) -> None:
+    opened: list[Any] = []
+
+    @app.after_request
+    def keep(response: Response) -> Response:
+        if isinstance(response.response, FileBody):
+            opened.append(response.response.file)
+        return response
+
+    environ = build_environ("/static/hello.txt")
+    environ.pop("wsgi.file_wrapper", None)
+    body = app(environ, lambda status, headers, exc_info=None: None)
+    assert b"".join(body) == HELLO
+    body.close()  # type: ignore[attr-defined]  # what every WSGI server calls
+    assert len(opened) == 1 and opened[0].closed
+    # A server that stops early (the client left) closes the file through the same call.
+    body = app(build_environ("/static/hello.txt"), lambda status, headers, exc_info=None: None)
+    body.close()  # type: ignore[attr-defined]
+    assert len(opened) == 2 and opened[1].closed
+
+
+def test_a_file_response_with_close_callbacks_runs_them_when_the_server_closes(app: Erlen) -> None:
+    closed: list[str] = []
+
+    @app.route("/download")
+    def download() -> Response:
+        response = send_from_directory("static", "hello.txt")
+        response.call_on_close(lambda: closed.append("done"))
+        return response
+
+    environ = build_environ("/download")
+    environ.pop("wsgi.file_wrapper", None)
+    body = app(environ, lambda status, headers, exc_info=None: None)
+    assert b"".join(body) == HELLO
+    assert closed == []
+    body.close()  # type: ignore[attr-defined]
+    assert closed == ["done"]
+
+
 # -- caching --------------------------------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ def decode_wsgi_path(raw: str) -> str:
 def handle_wsgi(
     app: App, environ: dict[str, Any], start_response: StartResponse
 ) -> Iterable[bytes]:
-    """Serve one WSGI request with ``app``."""
+    """Serve one WSGI request with ``app``: ``Erlen.wsgi_app`` is this function."""
     if not app._started:
         app.startup()  # WSGI has no lifespan: the before-serving hooks run before the first request
     try:

@@ -510,7 +510,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                     if self.teardown_appcontext_funcs or signalled:
                         self.do_teardown_appcontext(error)
             finally:
-                if request._files:  # uploads to close; an empty form has none
+                if request._files is not None:  # a multipart body's uploads to close
                     request.close()
                 _cv_context.reset(token)
                 if signalled:

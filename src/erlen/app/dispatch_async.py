@@ -98,7 +98,7 @@ class AsyncDispatch:
                 if self._has_teardown or signalled:
                     await self._teardown_async(ctx, error or ctx.unhandled_error)
             finally:
-                if request._files:  # uploads to close; an empty form has none
+                if request._files is not None:  # a multipart body's uploads to close
                     request.close()
                 _cv_context.reset(token)
                 if signalled:

@@ -36,23 +36,24 @@ _DISPOSITION = re.compile(
     rf"form-data(?:\s*;\s*{_TOKEN}\s*=\s*(?:{_TOKEN}|{_QUOTED}))*(?:\s*;)?", re.IGNORECASE
 )
 _NAME_PARAMETER = re.compile(r";\s*name\s*=", re.IGNORECASE)
-# Immutable, so one empty instance can be shared by every request without files.
-_NO_FILES: ImmutableMultiDict[FileStorage] = ImmutableMultiDict()
+#: Immutable, so one empty instance serves as ``request.files`` for every request without uploads.
+NO_FILES: ImmutableMultiDict[FileStorage] = ImmutableMultiDict()
 
 
 def parse_form(
     request: Request, stream: BodyStream | None
-) -> tuple[ImmutableMultiDict[str], ImmutableMultiDict[FileStorage]]:
-    """The form fields and uploaded files of ``request``'s body, read from ``stream``."""
+) -> tuple[ImmutableMultiDict[str], ImmutableMultiDict[FileStorage] | None]:
+    """The form fields and uploaded files of ``request``'s body, read from ``stream``; None for
+    the files of a body that is not multipart (PERF: nothing to close at the request's end)."""
     if stream is None:
-        return ImmutableMultiDict(), _NO_FILES
+        return ImmutableMultiDict(), None
     # PERF: the exact header browsers send for a plain form is recognised without parsing it.
     mimetype = _URLENCODED if request.content_type == _URLENCODED else request.mimetype
     if mimetype == _URLENCODED:
-        return _parse_urlencoded(request, stream), _NO_FILES
+        return _parse_urlencoded(request, stream), None
     if mimetype == "multipart/form-data":
         return _parse_multipart(request, stream)
-    return ImmutableMultiDict(), _NO_FILES
+    return ImmutableMultiDict(), None
 
 
 def _parse_urlencoded(request: Request, stream: BodyStream) -> ImmutableMultiDict[str]:

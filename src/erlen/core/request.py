@@ -27,7 +27,7 @@ from .datastructures import (
 )
 from .datastructures.headers import _HeaderReader
 from .errors import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
-from .formparser import parse_form
+from .formparser import NO_FILES, parse_form
 
 if TYPE_CHECKING:
     from .routing import Rule
@@ -99,10 +99,12 @@ class LimitedStream:
     refused while it streams in, whether or not the client declared its size.
     """
 
-    __slots__ = ("_stream", "_remaining", "_limit", "_read")
+    __slots__ = ("_stream", "_remaining", "_limit", "_read", "declared_length")
 
     def __init__(self, stream: BodyStream, length: int | None, limit: int | None) -> None:
         self._stream = stream
+        #: The Content-Length the stream was made with (None for a chunked body).
+        self.declared_length = length
         self._remaining = length
         self._limit = limit
         self._read = 0
@@ -413,8 +415,12 @@ class Request:
 
     def _check_declared_length(self) -> None:
         limit = self.limits.max_content_length
-        length = self.content_length
-        if limit is not None and length is not None and length > limit:
+        if limit is None:
+            return
+        stream = self.stream
+        # PERF: the adapters' stream holds the length they parsed; no second parse.
+        length = stream.declared_length if type(stream) is LimitedStream else self.content_length
+        if length is not None and length > limit:
             raise RequestEntityTooLarge(
                 f"The request body is {length} bytes; the limit is {limit} bytes."
             )
@@ -527,8 +533,7 @@ class Request:
     def files(self) -> ImmutableMultiDict[FileStorage]:
         """Uploaded files of a multipart body, spooled to disk past a size."""
         self._load_form()
-        assert self._files is not None
-        return self._files
+        return self._files if self._files is not None else NO_FILES
 
     @property
     def values(self) -> MultiDict[str]:
