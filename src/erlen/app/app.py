@@ -888,7 +888,9 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         if config.get("TRAP_HTTP_EXCEPTIONS"):
             return True
         # By status, not class: Werkzeug's own BadRequest (raised by Flask code) counts too.
-        is_bad_request = _is_http_error(exc) and getattr(exc, "code", None) == 400
+        if getattr(exc, "code", None) != 400:
+            return False  # PERF: only a 400 may be trapped past this point; a 404 asks no more
+        is_bad_request = _is_http_error(exc)
         trap_bad_request = config.get("TRAP_BAD_REQUEST_ERRORS")
         if trap_bad_request is None:
             return self.debug and is_bad_request and isinstance(exc, KeyError)

@@ -88,9 +88,11 @@ class HTTPException(Exception):
         if description is not None:
             self.description = description
         self.response = response
-        self.headers: list[tuple[str, str]] = list(
-            headers.items() if isinstance(headers, Mapping) else headers or ()
-        )
+        # PERF: no headers (nearly every error) is told before isinstance() asks the ABC.
+        self.headers: list[tuple[str, str]] = (
+            [] if headers is None
+            else list(headers.items() if isinstance(headers, Mapping) else headers)
+        )  # fmt: skip
 
     @property
     def title(self) -> str:
@@ -103,10 +105,11 @@ class HTTPException(Exception):
 
     def get_body(self, as_json: bool) -> tuple[bytes, str]:
         """The error object's bytes and its content type."""
-        cls = cast(Hashable, type(self))
-        if self.description is type(self).description and type(self).to_dict is _BASE_TO_DICT:
+        cls = type(self)
+        if self.description is cls.description and cls.to_dict is _BASE_TO_DICT:
             # PERF: an error with its class's own text (a plain 404) has the same body each time.
-            return _default_body(cls, as_json)
+            # (typeshed's Hashable check trips over type's __hash__; no runtime cast() call)
+            return _default_body(cls, as_json)  # type: ignore[arg-type]
         return self._render_body(as_json)
 
     def _render_body(self, as_json: bool) -> tuple[bytes, str]:

@@ -398,7 +398,7 @@ class Request:
     def prefers_json(self) -> bool:
         """True when the client would rather have JSON than HTML (by Accept, or by sending JSON)."""
         return http.prefers_json(self.headers.get("Accept")) or (
-            self.headers.get("Content-Type") is not None and self.is_json
+            self.content_type is not None and self.is_json
         )
 
     @property
