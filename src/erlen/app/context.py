@@ -270,7 +270,7 @@ class _Proxy(Generic[T]):
 
     def _get_current_object(self) -> T:
         """The real object behind the proxy, for passing to code that checks types."""
-        return cast(T, self._erlen_lookup())
+        return self._erlen_lookup()  # type: ignore[no-any-return]  # (no runtime cast() call)
 
     def __getattribute__(self, name: str) -> Any:
         # PERF: forwarding from __getattribute__ rather than __getattr__ skips the failed

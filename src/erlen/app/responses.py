@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from ..core.errors import Aborter
 from ..core.response import Response, redirect_response
-from .context import current_app, get_context
+from .context import _lookup_context, get_context
 
 __all__ = ["abort", "make_response", "redirect"]
 
@@ -57,7 +57,7 @@ def make_response(*args: Any) -> Response:
     ``make_response()`` gives an empty response, ``make_response(body)`` and
     ``make_response(body, status, headers)`` work as a view's return value would.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = _lookup_context("make_response").app  # PERF: the context itself, not the proxy
     if not args:
-        return app.response_class()  # type: ignore[no-any-return]
-    return app.make_response(args[0] if len(args) == 1 else args)  # type: ignore[no-any-return]
+        return app.response_class()
+    return app.make_response(args[0] if len(args) == 1 else args)

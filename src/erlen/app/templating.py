@@ -315,7 +315,7 @@ def _environment(app: App) -> jinja2.Environment:
     ``DEBUG`` or ``TEMPLATES_AUTO_RELOAD`` too, while a value set directly on
     ``app.jinja_env.auto_reload`` stands until the config changes again.
     """
-    env = cast(jinja2.Environment, app.jinja_env)
+    env: jinja2.Environment = app.jinja_env  # (annotated: a cast() would be a call per render)
     wanted = _auto_reload_wanted(app)
     if getattr(env, "derived_auto_reload", wanted) != wanted:
         env.auto_reload = wanted
