@@ -305,6 +305,36 @@ def test_a_chunked_body_past_the_limit_is_refused_with_413(app: Erlen, kind: str
     assert start["status"] == 413
 
 
+@pytest.mark.parametrize(
+    ("sent", "expected"),
+    [
+        ([(b"content-type", b"application/json")], "application/json"),
+        ([], None),
+        # Sent twice: joined as a server joins repeated headers, as the header view does.
+        (
+            [(b"content-type", b"text/plain"), (b"content-type", b"text/html")],
+            "text/plain, text/html",
+        ),
+    ],
+)
+def test_the_content_type_agrees_with_the_headers(
+    app: Erlen, sent: list[tuple[bytes, bytes]], expected: str | None
+) -> None:
+    from erlen.core.datastructures import Headers
+
+    seen: list[Any] = []
+
+    @app.post("/type")
+    async def content_type() -> str:
+        seen.append((request.content_type, request.headers.get("Content-Type")))
+        request.headers = Headers({"Content-Type": "text/csv"})  # as a middleware might
+        seen.append(request.content_type)
+        return "ok"
+
+    asyncio.run(call(app, http_scope("/type", "POST", sent), [b"body"]))
+    assert seen == [(expected, expected), "text/csv"]
+
+
 def test_form_and_files_in_an_async_view(app: Erlen) -> None:
     @app.post("/form")
     async def form() -> dict[str, Any]:

@@ -137,9 +137,9 @@ class ASGIBody:
             self._set_complete()
             raise ClientDisconnected("The client disconnected before sending the whole body.")
         self._buffer += message.get("body", b"")
-        self._more = bool(message.get("more_body", False))
-        if not self._more:
-            self._set_complete()
+        more = self._more = bool(message.get("more_body", False))
+        if not more and self._complete is not None:
+            self._complete.set()
 
     def _set_complete(self) -> None:
         if self._complete is not None:
@@ -209,7 +209,7 @@ class ASGIRequest(Request):
     ``Transfer-Encoding``, to know whether there is a body to receive at all.
     """
 
-    __slots__ = ("_body", "_header_view", "_stream", "_length")
+    __slots__ = ("_body", "_header_view", "_stream", "_length", "_raw_content_type")
 
     def __init__(self, scope: dict[str, Any], receive: Receive, limits: Limits) -> None:
         self.environ = scope
@@ -224,13 +224,20 @@ class ASGIRequest(Request):
         self._stream: LimitedStream | None = None
         length: int | None = None
         chunked = False
+        # PERF: the Content-Type met on the way, for content_type without a header lookup;
+        # None when absent, repeated (the header view joins those) or not reached.
+        content_type: bytes | None = None
+        content_types = 0
         try:
             self.path = _decode_path(scope)
             headers = scope["headers"]
             size = 0
             for name, value in headers:
                 size += len(value)
-                if name == b"content-length":
+                if name == b"content-type":
+                    content_type = value
+                    content_types += 1
+                elif name == b"content-length":
                     length = http.parse_content_length(value.decode("latin-1"))
                     if length is None:
                         raise BadRequest("The Content-Length header is not a non-negative integer.")
@@ -253,6 +260,7 @@ class ASGIRequest(Request):
             self.path = scope["path"]
             self.routing_exception = exc
         self._length = length
+        self._raw_content_type = content_type if content_types == 1 else None
         if length is not None:
             has_body = length > 0
         else:
@@ -324,6 +332,13 @@ class ASGIRequest(Request):
         return self._length
 
     @property
+    def content_type(self) -> str | None:
+        raw = self._raw_content_type
+        if raw is not None:
+            return raw.decode("latin-1")  # PERF: found by the constructor's scan
+        return super().content_type  # none or several sent, or the headers were replaced
+
+    @property
     def headers(self) -> ASGIHeaders | Headers:
         view = self._header_view
         if view is None:
@@ -333,6 +348,7 @@ class ASGIRequest(Request):
     @headers.setter
     def headers(self, value: ASGIHeaders | Headers) -> None:
         self._header_view = value
+        self._raw_content_type = None  # the new headers say what the type is
 
     def _receive_body(self, up_to: int | None = None) -> Awaitable[None] | None:
         if self._body is None or self._data is not None:
