@@ -31,7 +31,7 @@ from ..core.errors import (
     RequestHeaderFieldsTooLarge,
 )
 from ..core.request import _MISSING, LimitedStream, Limits, Request
-from .asgi_messages import ASGIHeaders, Receive, Send, encode_headers
+from .asgi_messages import ASGIHeaders, Message, Receive, Send, encode_headers
 from .websocket import WebSocket
 
 if TYPE_CHECKING:
@@ -131,7 +131,10 @@ class ASGIBody:
         self._complete: asyncio.Event | None = None
 
     async def _pull(self) -> None:
-        message = await self._receive()
+        self._take(await self._receive())
+
+    def _take(self, message: Message) -> None:
+        """Add a received message's body to the buffer (PERF: a plain call, no coroutine)."""
         if message["type"] == "http.disconnect":
             self._more = False
             self._set_complete()
@@ -159,7 +162,7 @@ class ASGIBody:
     async def receive_all(self, limit: int | None) -> None:
         """Receive the rest of the body, refusing (413) more than ``limit`` bytes."""
         while self._more:
-            await self._pull()
+            self._take(await self._receive())
             if limit is not None and len(self._buffer) > limit:
                 raise RequestEntityTooLarge(
                     f"The request body is larger than the limit of {limit} bytes."
@@ -168,7 +171,7 @@ class ASGIBody:
     async def receive_some(self, up_to: int) -> None:
         """Receive until ``up_to`` bytes are buffered or the body is complete."""
         while self._more and len(self._buffer) < up_to:
-            await self._pull()
+            self._take(await self._receive())
 
     def read(self, size: int = -1, /) -> bytes:
         # PERF: acquire/release rather than ``with``, which costs twice as much uncontended.
