@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from erlen import Erlen, request
+from erlen.core.request import _decode_json
 
 
 @pytest.fixture
@@ -610,3 +614,34 @@ def test_code_may_keep_its_own_attributes_on_the_request(app: Erlen, client) -> 
         return str(request.csp_nonce)
 
     assert client.get("/").text == "n0nce"
+
+
+# -- JSON bodies decode exactly as json.loads -------------------------------------------------
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+_WHITESPACE = st.text(alphabet=" \t\n\r\x0b\x0c\u00a0", max_size=3)
+
+
+def _outcome(decode: Any, text: str) -> tuple[str, str]:
+    try:
+        return "value", json.dumps(decode(text), sort_keys=True)
+    except ValueError as error:
+        return "error", type(error).__name__
+
+
+@given(_JSON_VALUES, _WHITESPACE, _WHITESPACE)
+def test_a_json_document_with_any_whitespace_around_decodes_as_json_loads(
+    value: Any, before: str, after: str
+) -> None:
+    text = before + json.dumps(value) + after
+    assert _outcome(_decode_json, text) == _outcome(json.loads, text)
+
+
+@given(st.text(alphabet='{}[]",:0123456789.eE+-truefalsnNIiy \t\n\\u'))
+def test_any_text_decodes_or_fails_as_json_loads(text: str) -> None:
+    assert _outcome(_decode_json, text) == _outcome(json.loads, text)
+
