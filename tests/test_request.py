@@ -644,4 +644,3 @@ def test_a_json_document_with_any_whitespace_around_decodes_as_json_loads(
 @given(st.text(alphabet='{}[]",:0123456789.eE+-truefalsnNIiy \t\n\\u'))
 def test_any_text_decodes_or_fails_as_json_loads(text: str) -> None:
     assert _outcome(_decode_json, text) == _outcome(json.loads, text)
-

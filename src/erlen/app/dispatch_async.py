@@ -13,6 +13,7 @@ quick, or make them ``async def`` too.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,19 @@ async def _resolve(value: Any) -> Any:
     if type(value) is CoroutineType:
         return await value
     return value
+
+
+#: ``core.concurrency.run_in_thread``, imported on first use (it brings asyncio, which a WSGI app
+#: never needs) and then kept: PERF, an import statement runs the import machinery every time.
+_run_in_thread: Callable[..., Awaitable[Any]] | None = None
+
+
+def _load_run_in_thread() -> Callable[..., Awaitable[Any]]:
+    global _run_in_thread
+    from ..core.concurrency import run_in_thread
+
+    _run_in_thread = run_in_thread
+    return run_in_thread
 
 
 #: How much of a body is received on the loop before a sync view's thread takes over; the
@@ -78,9 +92,8 @@ class AsyncDispatch:
                 in_thread = not on_loop
         if in_thread:
             await _receive_before_thread(request)
-            from ..core.concurrency import run_in_thread  # here: keeps asyncio out of import
-
             # PERF: one hop to a worker thread for the whole request, hooks included.
+            run_in_thread = _run_in_thread or _load_run_in_thread()
             return await run_in_thread(self.executor, self.handle, request)
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
