@@ -525,3 +525,23 @@ def test_connection_level_headers_are_refused_by_the_asgi_adapter(name: str) -> 
     client = APP.test_client(interface="asgi")
     with pytest.raises(ValueError, match="server frames the body"):
         client.get(case_target("setitem", name, "close"))
+
+
+def test_a_long_invalid_value_from_the_client_is_not_echoed_whole(app: Erlen, client) -> None:
+    """The 400's text names the value by its start: the whole of it (a form field can be
+    megabytes) goes neither back to the client nor into the logs."""
+
+    @app.post("/echo")
+    def echo() -> Response:
+        response = Response("ok")
+        response.headers["X-Name"] = request.form["name"]
+        return response
+
+    name = "start\r\n" + "secret-tail-" * 5000
+    answer = client.post("/echo", data={"name": name})
+    assert answer.status_code == 400
+    assert "start\\r\\n" in answer.text
+    assert "secret-tail" in answer.text  # the first 40 characters only
+    assert answer.text.count("secret-tail") <= 4
+    assert f"({len(name)} characters)" in answer.text
+    assert len(answer.get_data()) < 1000

@@ -94,7 +94,8 @@ class AsyncDispatch:
             await _receive_before_thread(request)
             # PERF: one hop to a worker thread for the whole request, hooks included.
             run_in_thread = _run_in_thread or _load_run_in_thread()
-            return await run_in_thread(self.executor, self.handle, request)
+            answer: Response = await run_in_thread(self.executor, self.handle, request)
+            return answer
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
         signalled = gate.open  # PERF: one read for every signal of the request

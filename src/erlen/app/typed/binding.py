@@ -20,7 +20,8 @@ import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NotRequired, Required
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+import pydantic
+from pydantic import ConfigDict, SecretBytes, SecretStr, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
 from ...core.errors import RequestValidationError
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 _MISSING: Any = object()
+_SECRET_TYPES: tuple[type, ...] = (SecretStr, SecretBytes)
+if hasattr(pydantic, "Secret"):  # pydantic 2.7+: Secret[T] for any type
+    _SECRET_TYPES += (pydantic.Secret,)
 Getter = Callable[["Request", dict[str, Any]], Any]
 
 
@@ -219,6 +223,7 @@ class TypedView:
         functools.update_wrapper(self, view)
         self._getters: tuple[tuple[str, Getter], ...] = ()
         self._locations: dict[str, tuple[str, ...]] = {}
+        self._annotations = {spec.name: spec.annotation for spec in signature.params}
         self._path_bound: tuple[str, ...] = ()
         self._adapter: TypeAdapter[Any] | None = None
         self._compile_inputs(signature.params)
@@ -286,14 +291,16 @@ class TypedView:
         for error in exc.errors(include_url=False, include_context=False):
             loc = error["loc"]
             prefix = self._locations.get(str(loc[0]), (str(loc[0]),)) if loc else ()
+            if error["type"] == "missing":
+                shown = None
+            elif _is_secret(self._annotations.get(str(loc[0])) if loc else None, loc, prefix):
+                shown = HIDDEN
+            else:
+                shown = _json_safe(error["input"], hide_secrets=True)
             errors.append(
-                {
-                    "loc": [*prefix, *loc[1:]],
-                    "msg": error["msg"],
-                    "type": error["type"],
-                    "input": None if error["type"] == "missing" else _json_safe(error["input"]),
-                }
-            )
+                {"loc": [*prefix, *loc[1:]], "msg": error["msg"], "type": error["type"],
+                 "input": shown}
+            )  # fmt: skip
         return errors
 
     def respond(self, rv: Any) -> Any:
@@ -365,14 +372,55 @@ def compile_view(app: App, view: Callable[..., Any], signature: ViewSignature) -
         raise
 
 
-def _json_safe(value: Any) -> Any:
-    """A rejected input as JSON can carry it (files and other objects by their text)."""
+#: What a 422 shows instead of a rejected secret (pydantic's own mask for ``SecretStr``).
+HIDDEN = "**********"
+#: Parts of a field name that mark its value as a secret, as error trackers scrub them: the
+#: value a client sent for ``password`` is not echoed in the 422, nor kept by whatever logs it.
+_SECRET_NAME_PARTS = (
+    "password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key", "auth",
+    "credential", "private_key", "privatekey", "session", "cookie", "csrf", "xsrf",
+)  # fmt: skip
+
+
+def _secret_name(name: object) -> bool:
+    lowered = str(name).lower()
+    return any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
+def _is_secret(annotation: Any, loc: tuple[Any, ...], prefix: tuple[str, ...]) -> bool:
+    """Whether the value at ``loc`` is a secret: by a name along its path (the request key in
+    ``prefix`` included), or by its type (pydantic's ``SecretStr``/``SecretBytes``/``Secret``,
+    followed through model fields)."""
+    if any(_secret_name(part) for part in (*prefix, *loc) if isinstance(part, str)):
+        return True
+    current = annotation
+    for part in (None, *loc[1:]):
+        if part is not None:
+            model = _strip(current)
+            fields = getattr(model, "model_fields", None)
+            if not isinstance(part, str) or not isinstance(fields, dict) or part not in fields:
+                return False
+            current = fields[part].annotation
+        stripped = _strip(current)
+        if isinstance(stripped, type) and issubclass(stripped, _SECRET_TYPES):
+            return True
+    return False
+
+
+def _json_safe(value: Any, hide_secrets: bool = False) -> Any:
+    """A rejected input as JSON can carry it (files and other objects by their text); with
+    ``hide_secrets``, the values of secret-named keys inside it are masked."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
+        return {
+            str(key): HIDDEN
+            if hide_secrets and _secret_name(key)
+            else _json_safe(item, hide_secrets)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_json_safe(item) for item in value]
+        return [_json_safe(item, hide_secrets) for item in value]
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     filename = getattr(value, "filename", None)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import sys
 import types
 import typing
@@ -308,10 +309,26 @@ def _type_hints(view: Callable[..., Any]) -> dict[str, Any]:
         if isinstance(annotation, str):
             try:
                 annotation = eval(annotation, namespace)  # the view's own annotation text
-            except Exception:
-                pass
+            except Exception as exc:
+                if _names_a_marker(annotation, namespace):
+                    # A typo in a marker (Query(min_length=3)) fails here, at registration,
+                    # rather than leaving the view plain and every request a 500.
+                    raise TypeError(
+                        f"The annotation of {name!r} of {getattr(view, '__qualname__', view)} "
+                        f"cannot be evaluated: {type(exc).__name__}: {exc}"
+                    ) from exc
         hints[name] = annotation
     return hints
+
+
+def _names_a_marker(text: str, namespace: Mapping[str, Any]) -> bool:
+    """Whether annotation ``text`` uses one of Erlen's parameter markers (``Query``, ``Body``...),
+    which only a typed view's annotation would."""
+    for identifier in re.findall(r"[A-Za-z_]\w*", text):
+        value = namespace.get(identifier)
+        if isinstance(value, type) and issubclass(value, Param):
+            return True
+    return False
 
 
 def rule_variables(rule: str) -> dict[str, str]:

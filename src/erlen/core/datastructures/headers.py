@@ -53,6 +53,15 @@ class InvalidHeader(BadRequest, ValueError):
     description = "A header value built from the request is not valid in HTTP."
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error message, cut to its first ``limit`` characters.
+
+    APPSEC: the message becomes the 400's description, sent back and logged; the value usually
+    comes from the client (a form field, a query parameter), and may be megabytes long.
+    """
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def _check_name(name: str) -> str:
     if name in _KNOWN_NAMES:
         return name
@@ -60,8 +69,10 @@ def _check_name(name: str) -> str:
         if isinstance(name, str) and _has_ctl(name):
             # APPSEC: as for values, CR, LF, NUL or another control character in a name nearly
             # always comes from client input: the same InvalidHeader (a 400), not a 500.
-            raise InvalidHeader(f"Header name {name!r} contains CR, LF, NUL or another control "
-                                "character; use letters, digits and !#$%&'*+-.^_`|~")  # fmt: skip
+            raise InvalidHeader(
+                f"Header name {_shown(name)} contains CR, LF, NUL or another control "
+                "character; use letters, digits and !#$%&'*+-.^_`|~"
+            )
         raise ValueError(f"Invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~")
     return name
 
@@ -79,7 +90,7 @@ def _check_value(value: object) -> str:
     # non-ASCII or a control character goes on to the regex.
     if not value.isprintable() and _has_ctl(value):
         raise InvalidHeader(
-            f"Header value {value!r} contains CR, LF, NUL or another control character; "
+            f"Header value {_shown(value)} contains CR, LF, NUL or another control character; "
             "remove them first"
         )
     if not value.isascii():
@@ -87,8 +98,8 @@ def _check_value(value: object) -> str:
             value.encode("latin-1")
         except UnicodeEncodeError:
             raise InvalidHeader(
-                f"Header value {value!r} is not latin-1, which is all HTTP/1.1 headers carry; "
-                "percent-encode it (or use RFC 8187 for parameters)"
+                f"Header value {_shown(value)} is not latin-1, which is all HTTP/1.1 headers "
+                "carry; percent-encode it (or use RFC 8187 for parameters)"
             ) from None
     # Leading and trailing spaces and tabs are not part of a field value (RFC 9110 5.5); h11
     # (uvicorn --http h11) refuses to send them and drops the connection.
