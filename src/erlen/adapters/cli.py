@@ -767,23 +767,27 @@ def run_command(
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS too.")
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
-    """List each route's endpoint, methods, host (when routes have one) and rule."""
+    """List each route's endpoint, methods, subdomain or host (when routes have one) and rule."""
     app: Erlen = current_app._get_current_object()  # type: ignore[attr-defined]
     rules = list(app.url_map.iter_rules())
     if not rules:
         click.echo("No routes were registered.")
         return
     hidden_methods = frozenset() if all_methods else frozenset(("HEAD", "OPTIONS"))
-    has_host = any(rule.host for rule in rules)
-    headers = ["Endpoint", "Methods", *(["Host"] if has_host else []), "Rule"]
+    # A domain column when rules have one: their host with host matching, else the subdomain.
+    host_matching = app.url_map.host_matching
+    domains = [(rule.host if host_matching else rule.subdomain) or "" for rule in rules]
+    has_host = any(domains)
+    domain_header = "Host" if host_matching else "Subdomain"
+    headers = ["Endpoint", "Methods", *([domain_header] if has_host else []), "Rule"]
     rows = [
         [
             rule.endpoint,
             ", ".join(sorted(rule.methods - hidden_methods)),
-            *([rule.host or ""] if has_host else []),
+            *([domain] if has_host else []),
             rule.rule,
         ]
-        for rule in rules
+        for rule, domain in zip(rules, domains, strict=True)
     ]
     columns = ["endpoint", "methods", *(["domain"] if has_host else []), "rule"]
     if sort in columns:

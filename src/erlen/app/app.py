@@ -23,6 +23,7 @@ import itertools
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
 from types import CoroutineType
@@ -147,7 +148,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         self.template_globals: dict[str, Callable[..., Any]] = {}
         self.template_tests: dict[str, Callable[..., Any]] = {}
         self.static_host = static_host
-        self.host_matching = host_matching
+        self.url_map.host_matching = host_matching
+        #: Whether rules with a ``subdomain`` match the request's subdomain, found by taking
+        #: ``SERVER_NAME`` off its host (as in Flask; without it every request counts as the
+        #: default subdomain, whatever its host).
         self.subdomain_matching = subdomain_matching
         self._session_interface: SessionInterface | None = None
         self._jinja_env: Any = None
@@ -167,13 +171,19 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         #: Per view: True when it runs on the event loop under ASGI (``async def``, or a ``def``
         #: view routed with ``sync_to_thread=False``), False when it runs in a worker thread.
         self._on_loop: dict[Callable[..., Any], bool] = {}
+        if static_host and not host_matching:
+            raise AssertionError("'static_host' needs 'host_matching=True'.")
         if self.has_static_folder:
-            if bool(static_host) != host_matching:
-                raise ValueError("Use 'static_host' together with 'host_matching=True'.")
+            if host_matching and not static_host:
+                raise AssertionError(
+                    "With 'host_matching=True', give 'static_host=' (the host static files are "
+                    "served from), or 'static_folder=None'."
+                )
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 view_func=self.send_static_file,
+                host=static_host,
             )
 
     def __repr__(self) -> str:
@@ -265,6 +275,16 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         update_template_context(self, context)
 
     @property
+    def host_matching(self) -> bool:
+        """Whether rules match on the request's host (``host=`` on a route): the router's
+        ``url_map.host_matching``, as in Flask, where it is set by ``Flask(host_matching=)``."""
+        return self.url_map.host_matching
+
+    @host_matching.setter
+    def host_matching(self, value: bool) -> None:
+        self.url_map.host_matching = value
+
+    @property
     def permanent_session_lifetime(self) -> timedelta:
         """How long a permanent session lasts: ``PERMANENT_SESSION_LIFETIME`` as a timedelta."""
         value = self.config["PERMANENT_SESSION_LIFETIME"]
@@ -342,10 +362,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             strict_slashes=options.pop("strict_slashes", True),
             defaults=options.pop("defaults", None),
             websocket=options.pop("websocket", False),
+            subdomain=options.pop("subdomain", None),
+            host=options.pop("host", None),
         )
         rule_obj.provide_automatic_options = bool(provide_automatic_options)
-        options.pop("subdomain", None)
-        options.pop("host", None)
         sync_to_thread = options.pop("sync_to_thread", True)
         if view_func is not None and (
             getattr(view_func, "__annotations__", None) or not options.keys().isdisjoint(_TYPED)
@@ -382,10 +402,15 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         typed_options = {key: options.pop(key) for key in ROUTE_OPTIONS if key in options}
         if rule.websocket:
             return view_func
-        path_names = set(rule.arguments) | set(rule.defaults or ())
+        # The URL's values: the path's, the subdomain's or host's, and the defaults.
+        path_names = set(rule.arguments) | set(rule.domain_arguments) | set(rule.defaults or ())
         for other in self.url_map.rules_for(rule.endpoint):  # the endpoint's other rules
-            path_names.update(other.arguments, other.defaults or ())
-        signature = inspect_view(view_func, rule_variables(rule.rule), path_names, typed_options)
+            path_names.update(other.arguments, other.domain_arguments, other.defaults or ())
+        variables = rule_variables(rule.rule)
+        for pattern in (rule.subdomain, rule.host):
+            if pattern:
+                variables.update(rule_variables(pattern))
+        signature = inspect_view(view_func, variables, path_names, typed_options)
         if signature is None:
             return view_func
         from .typed.apidocs import register_api_docs
@@ -576,8 +601,14 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def _match_request(self, request: Request) -> None:
         """Set the request's rule and URL values, or its routing error."""
+        url_map = self.url_map
         try:
-            found = self.url_map.lookup(request.path, request.method)
+            if url_map.uses_domains or self.subdomain_matching:
+                found = url_map.lookup(
+                    request.path, request.method, domain=self._request_domain(request)
+                )
+            else:  # PERF: the usual app routes on the path alone
+                found = url_map.lookup(request.path, request.method)
         except HTTPException as exc:  # raised by a converter (abort(404) in to_python)
             found = exc
         if not isinstance(found, HTTPException):
@@ -586,6 +617,22 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             request.routing_exception = self._websocket_route_error(request) or found
         else:
             request.routing_exception = found
+
+    def _request_domain(self, request: Request) -> str:
+        """What rules are matched on besides the path: the request's host with
+        ``host_matching``; else its subdomain with :attr:`subdomain_matching` (``"<invalid>"``
+        for a host outside ``SERVER_NAME``, as Werkzeug has it), else the default subdomain."""
+        url_map = self.url_map
+        if not url_map.host_matching and not self.subdomain_matching:
+            return url_map.default_subdomain
+        scheme = request.scheme
+        host = _without_default_port(request.host.lower(), scheme)
+        if url_map.host_matching:
+            return host
+        server_name = self.config.get("SERVER_NAME")
+        if not server_name:
+            return url_map.default_subdomain  # the host is the server name: no subdomain
+        return subdomain_of(host, _without_default_port(str(server_name).lower(), scheme))
 
     def _websocket_route_error(self, request: Request) -> HTTPException | None:
         """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""
@@ -1101,6 +1148,29 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
         return open(os.path.join(self.instance_path, resource), mode)
+
+
+def _without_default_port(host: str, scheme: str) -> str:
+    """``host`` without ``:80`` for http or ``:443`` for https (ws and wss alike)."""
+    if scheme in ("http", "ws") and host.endswith(":80"):
+        return host[:-3]
+    if scheme in ("https", "wss") and host.endswith(":443"):
+        return host[:-4]
+    return host
+
+
+def subdomain_of(host: str, server_name: str) -> str:
+    """The subdomain of ``host`` under ``server_name`` (``"api"`` for ``api.example.com``
+    under ``example.com``, ``""`` for the name itself), or ``"<invalid>"``, with a warning,
+    for a host outside it: no rule with a literal subdomain can match that."""
+    labels, wanted = host.split("."), server_name.split(".")
+    if labels[-len(wanted) :] != wanted:
+        warnings.warn(
+            f"Current server name {host!r} doesn't match configured server name {server_name!r}",
+            stacklevel=3,
+        )
+        return "<invalid>"
+    return ".".join(label for label in labels[: -len(wanted)] if label)
 
 
 def _current_request_or_none() -> Request | None:

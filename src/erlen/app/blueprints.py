@@ -46,6 +46,9 @@ class BlueprintSetupState:
         self.first_registration = first_registration
         url_prefix = options.get("url_prefix")
         self.url_prefix: str | None = url_prefix if url_prefix is not None else blueprint.url_prefix
+        subdomain = options.get("subdomain")
+        #: The subdomain the blueprint's routes answer on (nested: ``child.parent``).
+        self.subdomain: str | None = subdomain if subdomain is not None else blueprint.subdomain
         self.name_prefix: str = options.get("name_prefix", "")
         self.name: str = options.get("name", blueprint.name)
         self.url_defaults: dict[str, Any] = dict(blueprint.url_values_defaults)
@@ -70,6 +73,8 @@ class BlueprintSetupState:
             endpoint = view_func.__name__
         defaults = dict(self.url_defaults)
         defaults.update(options.pop("defaults", None) or {})
+        if self.subdomain is not None:
+            options.setdefault("subdomain", self.subdomain)
         self.app.add_url_rule(
             rule,
             f"{self.full_name}.{endpoint}",
@@ -191,6 +196,11 @@ class Blueprint(Scaffold):
             elif child_prefix is not None:
                 merged["url_prefix"] = child_prefix
             merged["name_prefix"] = name
+            child_subdomain = merged.get("subdomain", child.subdomain)
+            if child_subdomain is not None and state.subdomain is not None:
+                merged["subdomain"] = f"{child_subdomain}.{state.subdomain}"
+            elif child_subdomain is not None or state.subdomain is not None:
+                merged["subdomain"] = child_subdomain or state.subdomain
             child.register(app, merged)
 
     def _merge_records(self, app: App, name: str) -> None:

@@ -9,6 +9,8 @@ from ..core.errors import BuildError
 from .context import _lookup_context, get_context
 
 if TYPE_CHECKING:
+    from ..core.request import Request
+    from ..core.routing import Rule
     from .app import App
 
 __all__ = ["url_for", "build_url"]
@@ -55,10 +57,20 @@ def build_url(
         external = scheme is not None or request is None
     elif scheme is not None and not external:
         raise ValueError("'_scheme' only makes sense with '_external=True'.")
+    if request is None and external and not app.config.get("SERVER_NAME"):
+        # Before building, as in Flask: the missing setting is the error to report.
+        raise RuntimeError(
+            "Unable to build URLs outside an active request without 'SERVER_NAME' "
+            "configured. Set 'SERVER_NAME' (and 'APPLICATION_ROOT', "
+            "'PREFERRED_URL_SCHEME' as needed), or pass _external=False."
+        )
     if app.url_default_functions:
         app.inject_url_defaults(endpoint, values)
     try:
-        path = app.url_map.build(endpoint, values, method)
+        path, rule = app.url_map.build_with_rule(endpoint, values, method)
+        domain = None
+        if app.url_map.uses_domains or app.subdomain_matching:
+            domain = _rule_domain(app, rule, values, request)
     except BuildError as error:
         values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
         return app.handle_url_build_error(error, endpoint, values)
@@ -68,18 +80,43 @@ def build_url(
         url_scheme = scheme or request.scheme
     else:
         root = str(app.config.get("APPLICATION_ROOT") or "/").rstrip("/")
-        server_name = app.config.get("SERVER_NAME")
-        if external and not server_name:
-            raise RuntimeError(
-                "Unable to build URLs outside an active request without 'SERVER_NAME' "
-                "configured. Set 'SERVER_NAME' (and 'APPLICATION_ROOT', "
-                "'PREFERRED_URL_SCHEME' as needed), or pass _external=False."
-            )
-        host = str(server_name)
+        host = str(app.config.get("SERVER_NAME"))
         url_scheme = scheme or str(app.config.get("PREFERRED_URL_SCHEME") or "http")
+    if domain is not None:
+        # The rule answers on another subdomain (or host) than this request's: the URL must
+        # name it, so it is absolute.
+        external = True
+        host = domain
     url = f"{quote(root)}{path}"
     if external:
         url = f"{url_scheme}://{host}{url}"
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe='%!#$&()*+,/:;=?@')}"
     return url
+
+
+def _rule_domain(
+    app: App, rule: Rule, values: dict[str, Any], request: Request | None
+) -> str | None:
+    """The host to name in the URL of ``rule`` when it is not the current one, else None.
+
+    As Werkzeug builds: with host matching, the rule's host; else the rule's subdomain (the
+    default one when it has none) before ``SERVER_NAME`` (or the request's host).
+    """
+    url_map = app.url_map
+    try:
+        built = rule.build_domain(values, url_map.host_matching)
+    except ValueError as exc:
+        raise BuildError(rule.endpoint, values, str(exc)) from None
+    server_name = str(app.config.get("SERVER_NAME") or "")
+    if request is not None:
+        current = app._request_domain(request)
+        server_name = server_name or request.host
+    else:
+        current = server_name if url_map.host_matching else url_map.default_subdomain
+    if url_map.host_matching:
+        return built if built is not None and built != current else None
+    subdomain = built if built is not None else url_map.default_subdomain
+    if subdomain == current:
+        return None
+    return f"{subdomain}.{server_name}" if subdomain else server_name

@@ -90,6 +90,25 @@ class Router:
         self._by_endpoint: dict[str, list[Rule]] = {}
         self._build_order: dict[str, list[Rule]] = {}
         self._tables: tuple[_Table, _Table] | None = None
+        self._host_matching = False
+        #: The subdomain of rules that name none (Werkzeug's ``Map.default_subdomain``).
+        self.default_subdomain = ""
+        #: Whether :meth:`lookup` needs the request's domain: some rule has a subdomain or a
+        #: host, or the router matches hosts. PERF: False for most apps, which route on the
+        #: path alone.
+        self.uses_domains = False
+
+    @property
+    def host_matching(self) -> bool:
+        """Whether rules match the request's host (their ``host``) instead of the subdomain."""
+        return self._host_matching
+
+    @host_matching.setter
+    def host_matching(self, value: bool) -> None:
+        self._host_matching = bool(value)
+        self.uses_domains = self._host_matching or any(
+            rule.subdomain or rule.host for rule in self._rules
+        )
 
     def add(self, rule: Rule) -> None:
         """Compile ``rule`` with the current converters and add it.
@@ -99,6 +118,8 @@ class Router:
         """
         rule.compile(self.converters, self)
         self._rules.append(rule)
+        if rule.subdomain or rule.host:
+            self.uses_domains = True
         self._by_endpoint.setdefault(rule.endpoint, []).append(rule)
         candidates = self._build_order.setdefault(rule.endpoint, [])
         candidates.append(rule)
@@ -137,18 +158,23 @@ class Router:
         return found
 
     def lookup(
-        self, path: str, method: str, websocket: bool = False
+        self, path: str, method: str, websocket: bool = False, domain: str | None = None
     ) -> tuple[Rule, dict[str, Any]] | HTTPException:
         """:meth:`match`, with the routing error returned instead of raised.
 
         PERF: for the app, which keeps the error on the request and raises it only where the
         view would run: one raise (and traceback) fewer for every 404. A converter's own
         error (``abort(404)`` in ``to_python``) is still raised.
+
+        ``domain`` is the request's subdomain (or its host, with :attr:`host_matching`) when
+        rules are matched on it too; None routes on the path alone.
         """
         tables = self._tables or self._compile()
         table = tables[1] if websocket else tables[0]
         if not path:
             path = "/"
+        if domain is not None:
+            return self._lookup_in(table, path, method, domain)
         static = table.static.get(path)
         if static is not None:
             for rule in static:
@@ -166,6 +192,47 @@ class Router:
             if result is not None:
                 return result
         return self._error(table, path)
+
+    def _path_matches(self, table: _Table, path: str) -> Iterator[tuple[Rule, dict[str, Any]]]:
+        """Every rule whose path matches, with its values, in the order :meth:`lookup` tries."""
+        for rule in table.static.get(path, ()):
+            yield rule, dict(rule.defaults) if rule.defaults else {}
+        for group in table.candidate_groups(path):
+            for rule, regex in group.entries:
+                found = regex.match(path)
+                if found is not None:
+                    try:
+                        yield rule, rule.convert(found)
+                    except ValueError:
+                        continue
+
+    def _in_domain(
+        self, table: _Table, path: str, domain: str
+    ) -> Iterator[tuple[Rule, dict[str, Any]]]:
+        """The rules that match both ``path`` and ``domain``, with all their values."""
+        for rule, values in self._path_matches(table, path):
+            domain_values = rule.match_domain(domain, self._host_matching, self.default_subdomain)
+            if domain_values is not None:
+                # The rule's defaults win over what the domain gave, as in Werkzeug.
+                yield rule, {**domain_values, **values} if domain_values else values
+
+    def _lookup_in(
+        self, table: _Table, path: str, method: str, domain: str
+    ) -> tuple[Rule, dict[str, Any]] | HTTPException:
+        """:meth:`lookup` for rules matched on the domain too: the rules are tried one by one
+        (the combined regexes know only paths), which only apps that use domains pay for."""
+        allowed: set[str] = set()
+        for rule, values in self._in_domain(table, path, domain):
+            if method in rule.methods:
+                return rule, values
+            allowed |= rule.methods
+        if allowed:
+            return MethodNotAllowed(allowed)
+        if not path.endswith("/") and not path.startswith("//"):
+            slashed = f"{path}/"
+            if any(True for _ in self._in_domain(table, slashed, domain)):
+                return RequestRedirect(quote_segment(slashed, slash=True))
+        return NotFound()
 
     def _error(self, table: _Table, path: str) -> HTTPException:
         """The error for a path no rule accepted (the slow path of :meth:`match`)."""
@@ -201,7 +268,14 @@ class Router:
         return self._allowed(tables[1] if websocket else tables[0], path or "/")
 
     def build(self, endpoint: str, values: Mapping[str, Any], method: str | None = None) -> str:
-        """The path of ``endpoint`` filled with ``values``; unused values become the query string.
+        """The path of ``endpoint`` filled with ``values``; see :meth:`build_with_rule`."""
+        return self.build_with_rule(endpoint, values, method)[0]
+
+    def build_with_rule(
+        self, endpoint: str, values: Mapping[str, Any], method: str | None = None
+    ) -> tuple[str, Rule]:
+        """The path of ``endpoint`` filled with ``values``, and the rule that built it (whose
+        subdomain or host the URL may need); unused values become the query string.
 
         The first of the endpoint's rules that ``values`` can fill (and that accepts ``method``,
         when given) is used. Values are percent-encoded by their converters; query values
@@ -222,6 +296,9 @@ class Router:
             if rule._fixed_defaults and rule.contradicts_defaults(values):
                 reason = reason or _unsuitable_reason(rule, values)
                 continue
+            if rule.domain_arguments and rule.missing(values):
+                reason = reason or _unsuitable_reason(rule, values)
+                continue
             try:
                 path = rule.build(values)
             except ValueError as exc:
@@ -235,7 +312,7 @@ class Router:
                 query = _query_string(values, rule._consumed)
                 if query:
                     path = f"{path}?{query}"
-            return path
+            return path, rule
         if reason is None:
             reason = f"no rule for this endpoint accepts method {method!r}"
         raise BuildError(endpoint, values, reason)

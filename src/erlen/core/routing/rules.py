@@ -167,6 +167,15 @@ def _rank_segment(items: list[str | tuple[_Variable, BaseConverter]]) -> Segment
     return (2, weights, 0)
 
 
+class _Domain(NamedTuple):
+    """A compiled subdomain or host pattern."""
+
+    regex: re.Pattern[str]
+    bindings: tuple[Binding, ...]
+    #: Literal texts and (name, to_url) slots, in order, for building.
+    plan: tuple[str | tuple[str, Callable[[Any], str]], ...]
+
+
 class Rule:
     """A URL rule: the pattern, its endpoint, the methods it answers and how it matches.
 
@@ -182,9 +191,9 @@ class Rule:
 
     __slots__ = (
         "rule", "endpoint", "methods", "strict_slashes", "defaults", "is_static", "arguments",
-        "websocket", "host", "_tokens", "_regex", "_pattern", "_pieces", "_variables", "_rank",
-        "_first_segment", "_build_prefix", "_build_slots", "_consumed", "_fixed_defaults",
-        "provide_automatic_options",
+        "websocket", "host", "subdomain", "domain_arguments", "_tokens", "_regex", "_pattern",
+        "_pieces", "_variables", "_rank", "_first_segment", "_build_prefix", "_build_slots",
+        "_consumed", "_fixed_defaults", "_domains", "provide_automatic_options",
     )  # fmt: skip
 
     def __init__(
@@ -195,6 +204,8 @@ class Rule:
         strict_slashes: bool = True,
         defaults: Mapping[str, Any] | None = None,
         websocket: bool = False,
+        subdomain: str | None = None,
+        host: str | None = None,
     ) -> None:
         if not isinstance(rule, str) or not rule.startswith("/"):
             raise ValueError(f"rule {rule!r} must be a string starting with '/'")
@@ -213,11 +224,24 @@ class Rule:
         self.websocket = websocket
         #: Set by the app: OPTIONS on this rule is answered with the Allow header.
         self.provide_automatic_options = False
-        self.host: str | None = None
+        #: The subdomain (``"api"``, ``"<user>"``) or, when the router matches hosts, the host
+        #: (``"<shop>.example.com"``) the rule answers on; None for the default.
+        self.subdomain = subdomain
+        self.host = host
         self._tokens = parse_rule(rule)
         self.arguments: tuple[str, ...] = tuple(
             token.name for token in self._tokens if isinstance(token, _Variable)
         )
+        #: The variables of the subdomain and host patterns (not of the path).
+        self.domain_arguments: tuple[str, ...] = tuple(
+            token.name
+            for pattern in (subdomain, host)
+            if pattern
+            for token in parse_rule(pattern)
+            if isinstance(token, _Variable)
+        )
+        #: (subdomain, host) patterns compiled: (regex, bindings, build plan), or None.
+        self._domains: tuple[_Domain | None, _Domain | None] = (None, None)
         self.is_static = not self.arguments
         # Filled in by compile(), when the rule joins a router.
         self._regex: re.Pattern[str] | None = None
@@ -229,7 +253,9 @@ class Rule:
         self._build_prefix = ""
         self._build_slots: tuple[tuple[str, Callable[[Any], str], str], ...] = ()
         defaults_ = self.defaults or {}
-        self._consumed = frozenset(self.arguments) | frozenset(defaults_)
+        self._consumed = (
+            frozenset(self.arguments) | frozenset(self.domain_arguments) | frozenset(defaults_)
+        )
         # Defaults for names that are not variables: a build must not contradict them.
         self._fixed_defaults = {
             key: value for key, value in defaults_.items() if key not in self.arguments
@@ -283,6 +309,80 @@ class Rule:
         for piece in self._pieces[:-1]:
             starts.append(starts[-1] + piece.groups)
         self._variables = self.bind_groups(starts)
+        self._domains = (
+            self._compile_domain(self.subdomain, converters, map),
+            self._compile_domain(self.host, converters, map),
+        )
+
+    def _compile_domain(
+        self, pattern: str | None, converters: Mapping[str, type[BaseConverter]], map: Any
+    ) -> _Domain | None:
+        """A subdomain or host pattern as a regex over the whole name, with its variables."""
+        if not pattern:
+            return None
+        parts: list[str] = []
+        bindings: list[Binding] = []
+        plan: list[str | tuple[str, Callable[[Any], str]]] = []
+        groups = 0
+        for token in parse_rule(pattern):
+            if isinstance(token, str):
+                parts.append(re.escape(token))
+                plan.append(token)
+                continue
+            converter = self._make_converter(token, converters, map)
+            identity = type(converter).to_python is BaseConverter.to_python
+            bindings.append((token.name, groups + 1, None if identity else converter.to_python))
+            parts.append(f"({converter.regex})")
+            groups += 1 + re.compile(converter.regex).groups
+            plan.append((token.name, converter.to_url))
+        regex = re.compile("".join(parts) + r"\Z", re.DOTALL | re.IGNORECASE)
+        return _Domain(regex, tuple(bindings), tuple(plan))
+
+    def match_domain(
+        self, domain: str, host_matching: bool, default: str = ""
+    ) -> dict[str, Any] | None:
+        """The values of the subdomain (or host, when ``host_matching``) variables for
+        ``domain``, or None when the rule does not answer on it.
+
+        A rule without a pattern answers on the default subdomain only (and, matching hosts, on
+        none), as Werkzeug's do.
+        """
+        compiled = self._domains[1 if host_matching else 0]
+        if compiled is None:
+            return {} if not host_matching and domain == default else None
+        found = compiled.regex.match(domain)
+        if found is None:
+            return None
+        values: dict[str, Any] = {}
+        for name, group, to_python in compiled.bindings:
+            text = found.group(group)
+            try:
+                values[name] = text if to_python is None else to_python(text)
+            except ValueError:
+                return None
+        return values
+
+    def build_domain(self, values: Mapping[str, Any], host_matching: bool) -> str | None:
+        """The rule's subdomain (or host) filled with ``values``; None when it has no pattern.
+
+        Raises ``ValueError`` for a missing value or one its converter cannot encode.
+        """
+        compiled = self._domains[1 if host_matching else 0]
+        if compiled is None:
+            return None
+        parts: list[str] = []
+        for item in compiled.plan:
+            if isinstance(item, str):
+                parts.append(item)
+                continue
+            name, to_url = item
+            value = values.get(name)
+            if value is None and self.defaults:
+                value = self.defaults.get(name)
+            if value is None:
+                raise ValueError(f"missing value for {name!r}")
+            parts.append(to_url(value))
+        return "".join(parts)
 
     def _compile_segment(self, items: list[str | tuple[_Variable, BaseConverter]]) -> Piece:
         """The regex of one path segment (with its leading slash) and the variables in it."""
@@ -389,7 +489,9 @@ class Rule:
         """The variables ``values`` lacks to build this rule (for error messages)."""
         defaults = self.defaults or {}
         return [
-            name for name in self.arguments if values.get(name) is None and name not in defaults
+            name
+            for name in (*self.arguments, *self.domain_arguments)
+            if values.get(name) is None and name not in defaults
         ]
 
     def __repr__(self) -> str:
