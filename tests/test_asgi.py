@@ -335,6 +335,22 @@ def test_the_content_type_agrees_with_the_headers(
     assert seen == [(expected, expected), "text/csv"]
 
 
+def test_the_content_type_of_a_malformed_request_agrees_with_its_headers(app: Erlen) -> None:
+    """The constructor's scan stops at a bad Content-Length; a Content-Type after it counts."""
+
+    @app.errorhandler(400)
+    def bad_request(error: Exception) -> str:
+        return str(request.content_type)
+
+    sent = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"abc"),
+        (b"content-type", b"text/html"),
+    ]
+    start, chunks = asyncio.run(call(app, http_scope("/", "POST", sent), [b""]))
+    assert start["status"] == 200 and b"".join(chunks) == b"application/json, text/html"
+
+
 def test_form_and_files_in_an_async_view(app: Erlen) -> None:
     @app.post("/form")
     async def form() -> dict[str, Any]:

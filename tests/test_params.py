@@ -12,7 +12,7 @@ import sys
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from typing_extensions import TypedDict
 
 from erlen import Blueprint, Erlen, request
@@ -288,6 +288,46 @@ def test_a_whole_rejected_body_shows_its_secret_fields_masked(app: Erlen) -> Non
     assert error["input"] == {
         "user": "ada", "password": "**********", "nested": {"session_id": "**********"}
     }  # fmt: skip
+
+
+class Card(BaseModel):
+    holder: str
+    number: SecretStr = Field(min_length=12)
+
+
+class Wallet(BaseModel):
+    cards: list[Card]
+    spend: dict[str, Card] = {}
+
+    @model_validator(mode="after")
+    def at_least_one(self) -> Wallet:
+        if len(self.cards) > 1:
+            raise ValueError("one card only")
+        return self
+
+
+def test_secret_types_are_masked_inside_lists_dicts_and_whole_objects(app: Erlen) -> None:
+    @app.post("/wallet")
+    def wallet(body: Wallet) -> Any:
+        return {}
+
+    client = app.test_client()
+    response = client.post(
+        "/wallet", json={"cards": [{"holder": "ada", "number": "4111"}],
+                         "spend": {"food": {"holder": "ada", "number": "4222"}}}
+    )  # fmt: skip
+    by_loc = {tuple(error["loc"]): error["input"] for error in errors_of(response)}
+    assert by_loc == {
+        ("body", "cards", 0, "number"): "**********",
+        ("body", "spend", "food", "number"): "**********",
+    }
+    card = {"holder": "ada", "number": "4111111111111111"}
+    response = client.post("/wallet", json={"cards": [card, card]})
+    (error,) = errors_of(response)
+    assert error["loc"] == ["body"]
+    masked = {"holder": "ada", "number": "**********"}
+    assert error["input"] == {"cards": [masked, masked]}
+    assert "4111" not in response.text
 
 
 def test_a_typo_in_a_marker_fails_at_registration_not_per_request(app: Erlen) -> None:

@@ -140,9 +140,9 @@ class ASGIBody:
             self._set_complete()
             raise ClientDisconnected("The client disconnected before sending the whole body.")
         self._buffer += message.get("body", b"")
-        more = self._more = bool(message.get("more_body", False))
-        if not more and self._complete is not None:
-            self._complete.set()
+        self._more = bool(message.get("more_body", False))
+        if not self._more:
+            self._set_complete()
 
     def _set_complete(self) -> None:
         if self._complete is not None:
@@ -228,7 +228,8 @@ class ASGIRequest(Request):
         length: int | None = None
         chunked = False
         # PERF: the Content-Type met on the way, for content_type without a header lookup;
-        # None when absent, repeated (the header view joins those) or not reached.
+        # kept only when the scan saw every header and one Content-Type (the header view joins
+        # repeated ones).
         content_type: bytes | None = None
         content_types = 0
         try:
@@ -262,6 +263,7 @@ class ASGIRequest(Request):
             # As under WSGI, a malformed request still goes through the app for its 400.
             self.path = scope["path"]
             self.routing_exception = exc
+            content_types = 0  # the scan stopped early: ask the header view
         self._length = length
         self._raw_content_type = content_type if content_types == 1 else None
         if length is not None:

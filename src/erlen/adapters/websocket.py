@@ -296,7 +296,9 @@ async def _run_websocket(app: Erlen, ctx: Context, websocket: WebSocket) -> None
     try:
         if websocket.limits.trusted_hosts is not None:
             websocket.host  # noqa: B018 - raises BadRequest for an untrusted Host header
-        rule, view_args = app.url_map.match(websocket.path, "GET", websocket=True)
+        rule, view_args = app.url_map.match(
+            websocket.path, "GET", websocket=True, domain=app._routing_domain(websocket)
+        )
         websocket.url_rule, websocket.view_args = rule, view_args
         endpoint = rule.endpoint
         for func in app._scoped(endpoint, "url_value_preprocessors"):

@@ -23,7 +23,6 @@ import itertools
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
 from types import CoroutineType
@@ -52,7 +51,7 @@ from .lifespan import Lifespan
 from .scaffold import Scaffold, find_package
 from .signalgate import gate
 from .static import send_from_directory
-from .urls import build_url
+from .urls import build_url, subdomain_of, without_default_port
 
 if TYPE_CHECKING:
     import asyncio
@@ -171,9 +170,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         #: Per view: True when it runs on the event loop under ASGI (``async def``, or a ``def``
         #: view routed with ``sync_to_thread=False``), False when it runs in a worker thread.
         self._on_loop: dict[Callable[..., Any], bool] = {}
-        if static_host and not host_matching:
-            raise AssertionError("'static_host' needs 'host_matching=True'.")
         if self.has_static_folder:
+            # As in Flask: the static route has a host exactly when routes match on hosts.
+            if static_host and not host_matching:
+                raise AssertionError("'static_host' needs 'host_matching=True'.")
             if host_matching and not static_host:
                 raise AssertionError(
                     "With 'host_matching=True', give 'static_host=' (the host static files are "
@@ -607,7 +607,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                 found = url_map.lookup(
                     request.path, request.method, domain=self._request_domain(request)
                 )
-            else:  # PERF: the usual app routes on the path alone
+            else:  # PERF: the usual app routes on the path alone, without _routing_domain()
                 found = url_map.lookup(request.path, request.method)
         except HTTPException as exc:  # raised by a converter (abort(404) in to_python)
             found = exc
@@ -618,6 +618,13 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         else:
             request.routing_exception = found
 
+    def _routing_domain(self, request: Request) -> str | None:
+        """The domain ``request``'s rules are matched on, or None when the app routes on paths
+        alone (no rule has a subdomain or host, and no matching on them is asked for)."""
+        if self.url_map.uses_domains or self.subdomain_matching:
+            return self._request_domain(request)
+        return None
+
     def _request_domain(self, request: Request) -> str:
         """What rules are matched on besides the path: the request's host with
         ``host_matching``; else its subdomain with :attr:`subdomain_matching` (``"<invalid>"``
@@ -626,17 +633,17 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         if not url_map.host_matching and not self.subdomain_matching:
             return url_map.default_subdomain
         scheme = request.scheme
-        host = _without_default_port(request.host.lower(), scheme)
+        host = without_default_port(request.host.lower(), scheme)
         if url_map.host_matching:
             return host
         server_name = self.config.get("SERVER_NAME")
         if not server_name:
             return url_map.default_subdomain  # the host is the server name: no subdomain
-        return subdomain_of(host, _without_default_port(str(server_name).lower(), scheme))
+        return subdomain_of(host, without_default_port(str(server_name).lower(), scheme))
 
     def _websocket_route_error(self, request: Request) -> HTTPException | None:
         """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""
-        if not self.url_map.is_websocket_path(request.path):
+        if not self.url_map.is_websocket_path(request.path, self._routing_domain(request)):
             return None
         return BadRequest(
             f"{request.path} is a WebSocket endpoint: connect to it with a WebSocket client. "
@@ -668,7 +675,9 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             raise exc
         rule: Rule = request.url_rule  # type: ignore[assignment]  # set when routing succeeded
         if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response(self.url_map.allowed_methods(request.path))
+            return self.make_default_options_response(
+                self.url_map.allowed_methods(request.path, domain=self._routing_domain(request))
+            )
         view_args: dict[str, Any] = request.view_args  # type: ignore[assignment]
         if not view_args:  # PERF: a call without ** unpacking an empty dict
             return self.view_functions[rule.endpoint]()
@@ -726,7 +735,9 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         Without ``methods``, those the current request's path accepts (as Flask does).
         """
         if methods is None:
-            methods = self.url_map.allowed_methods(current_request.path)
+            methods = self.url_map.allowed_methods(
+                current_request.path, domain=self._routing_domain(current_request)
+            )
         response = self.response_class()
         allowed = set(methods) | {"OPTIONS"}
         response.headers["Allow"] = ", ".join(sorted(allowed))
@@ -1148,29 +1159,6 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
         return open(os.path.join(self.instance_path, resource), mode)
-
-
-def _without_default_port(host: str, scheme: str) -> str:
-    """``host`` without ``:80`` for http or ``:443`` for https (ws and wss alike)."""
-    if scheme in ("http", "ws") and host.endswith(":80"):
-        return host[:-3]
-    if scheme in ("https", "wss") and host.endswith(":443"):
-        return host[:-4]
-    return host
-
-
-def subdomain_of(host: str, server_name: str) -> str:
-    """The subdomain of ``host`` under ``server_name`` (``"api"`` for ``api.example.com``
-    under ``example.com``, ``""`` for the name itself), or ``"<invalid>"``, with a warning,
-    for a host outside it: no rule with a literal subdomain can match that."""
-    labels, wanted = host.split("."), server_name.split(".")
-    if labels[-len(wanted) :] != wanted:
-        warnings.warn(
-            f"Current server name {host!r} doesn't match configured server name {server_name!r}",
-            stacklevel=3,
-        )
-        return "<invalid>"
-    return ".".join(label for label in labels[: -len(wanted)] if label)
 
 
 def _current_request_or_none() -> Request | None:

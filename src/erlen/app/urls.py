@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -10,10 +11,9 @@ from .context import _lookup_context, get_context
 
 if TYPE_CHECKING:
     from ..core.request import Request
-    from ..core.routing import Rule
     from .app import App
 
-__all__ = ["url_for", "build_url"]
+__all__ = ["url_for", "build_url", "subdomain_of", "without_default_port"]
 
 
 def url_for(
@@ -67,10 +67,10 @@ def build_url(
     if app.url_default_functions:
         app.inject_url_defaults(endpoint, values)
     try:
-        path, rule = app.url_map.build_with_rule(endpoint, values, method)
+        built_domain, path = app.url_map.build_parts(endpoint, values, method)
         domain = None
         if app.url_map.uses_domains or app.subdomain_matching:
-            domain = _rule_domain(app, rule, values, request)
+            domain = _other_host(app, endpoint, built_domain, request)
     except BuildError as error:
         values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
         return app.handle_url_build_error(error, endpoint, values)
@@ -95,28 +95,56 @@ def build_url(
     return url
 
 
-def _rule_domain(
-    app: App, rule: Rule, values: dict[str, Any], request: Request | None
-) -> str | None:
-    """The host to name in the URL of ``rule`` when it is not the current one, else None.
+def _other_host(app: App, endpoint: str, built: str | None, request: Request | None) -> str | None:
+    """The host to name in the URL when the rule built (``built``: its subdomain, or its host
+    with host matching) answers on another one than the current request, else None.
 
     As Werkzeug builds: with host matching, the rule's host; else the rule's subdomain (the
     default one when it has none) before ``SERVER_NAME`` (or the request's host).
     """
     url_map = app.url_map
-    try:
-        built = rule.build_domain(values, url_map.host_matching)
-    except ValueError as exc:
-        raise BuildError(rule.endpoint, values, str(exc)) from None
-    server_name = str(app.config.get("SERVER_NAME") or "")
+    server_name = str(app.config.get("SERVER_NAME") or "").lower()
+    current: str | None
     if request is not None:
         current = app._request_domain(request)
-        server_name = server_name or request.host
+        scheme = request.scheme
+        server_name = server_name or request.host.lower()
     else:
-        current = server_name if url_map.host_matching else url_map.default_subdomain
+        scheme = str(app.config.get("PREFERRED_URL_SCHEME") or "http")
+        current = None if url_map.host_matching else url_map.default_subdomain
+    server_name = without_default_port(server_name, scheme)
     if url_map.host_matching:
+        current = current if current is not None else server_name
         return built if built is not None and built != current else None
     subdomain = built if built is not None else url_map.default_subdomain
     if subdomain == current:
         return None
+    if not server_name:
+        raise RuntimeError(
+            f"Unable to build the URL of {endpoint!r}, on subdomain {subdomain!r}, outside "
+            "a request without 'SERVER_NAME' configured."
+        )
     return f"{subdomain}.{server_name}" if subdomain else server_name
+
+
+def without_default_port(host: str, scheme: str) -> str:
+    """``host`` without ``:80`` for http or ``:443`` for https (ws and wss alike)."""
+    if scheme in ("http", "ws") and host.endswith(":80"):
+        return host[:-3]
+    if scheme in ("https", "wss") and host.endswith(":443"):
+        return host[:-4]
+    return host
+
+
+def subdomain_of(host: str, server_name: str) -> str:
+    """The subdomain of ``host`` under ``server_name`` (``"api"`` for ``api.example.com``
+    under ``example.com``, ``""`` for the name itself), or ``"<invalid>"``, with a warning,
+    for a host outside it: no rule with a literal subdomain can match that."""
+    labels, wanted = host.split("."), server_name.split(".")
+    if labels[-len(wanted) :] != wanted:
+        warnings.warn(
+            f"Current server name {host!r} doesn't match configured server name {server_name!r}",
+            stacklevel=3,
+        )
+        return "<invalid>"
+    return ".".join(label for label in labels[: -len(wanted)] if label)

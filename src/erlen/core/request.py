@@ -47,7 +47,8 @@ _JSON_WHITESPACE = " \t\n\r"
 
 
 def _decode_json(text: str) -> Any:
-    """``json.loads(text)``: the same values and the same errors (``ValueError``).
+    """``json.loads(text)``: the same values, and a ``ValueError`` wherever it raises one
+    (its position may differ: the request reports none).
 
     PERF: the C scanner called directly, with the whitespace around the document stripped by
     str methods, as ``JSONDecoder.decode`` and ``raw_decode`` do with two Python calls and two

@@ -14,6 +14,7 @@ call but stops at the first error. This module is imported only when a typed vie
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
 import typing
@@ -197,7 +198,7 @@ def _body_getter(key: str, embedded: bool) -> Getter:
                         "loc": ["body"],
                         "msg": "Input should be a JSON object",
                         "type": "dict_type",
-                        "input": body,
+                        "input": _masked(body),
                     }
                 ]
             )
@@ -293,10 +294,11 @@ class TypedView:
             prefix = self._locations.get(str(loc[0]), (str(loc[0]),)) if loc else ()
             if error["type"] == "missing":
                 shown = None
-            elif _is_secret(self._annotations.get(str(loc[0])) if loc else None, loc, prefix):
+            elif any(_secret_name(part) for part in (*prefix, *loc) if isinstance(part, str)):
                 shown = HIDDEN
             else:
-                shown = _json_safe(error["input"], hide_secrets=True)
+                annotation = self._annotations.get(str(loc[0])) if loc else None
+                shown = _masked(error["input"], _type_at(annotation, loc[1:]))
             errors.append(
                 {"loc": [*prefix, *loc[1:]], "msg": error["msg"], "type": error["type"],
                  "input": shown}
@@ -387,40 +389,67 @@ def _secret_name(name: object) -> bool:
     return any(part in lowered for part in _SECRET_NAME_PARTS)
 
 
-def _is_secret(annotation: Any, loc: tuple[Any, ...], prefix: tuple[str, ...]) -> bool:
-    """Whether the value at ``loc`` is a secret: by a name along its path (the request key in
-    ``prefix`` included), or by its type (pydantic's ``SecretStr``/``SecretBytes``/``Secret``,
-    followed through model fields)."""
-    if any(_secret_name(part) for part in (*prefix, *loc) if isinstance(part, str)):
-        return True
+def _is_secret_type(annotation: Any) -> bool:
+    stripped = _strip(annotation)
+    return isinstance(stripped, type) and issubclass(stripped, _SECRET_TYPES)
+
+
+def _child_type(annotation: Any, key: Any) -> Any:
+    """The type of item ``key`` (a field name, an index, a dict key) of a value typed
+    ``annotation``: a model's field, a list's or dict's items; None when unknown."""
+    if annotation is None:
+        return None
+    model = _strip(annotation)
+    fields = getattr(model, "model_fields", None)
+    if isinstance(fields, dict):
+        for name, field in fields.items():
+            if key == name or key == field.alias:
+                return field.annotation
+        return None
+    origin, args = typing.get_origin(model), typing.get_args(model)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+        return args[key] if isinstance(key, int) and 0 <= key < len(args) else None
+    if origin in (list, set, frozenset, collections.abc.Sequence, collections.abc.Set) and args:
+        return args[0]
+    if origin in (dict, collections.abc.Mapping) and len(args) == 2:
+        return args[1]
+    return None
+
+
+#: What :func:`_type_at` gives for a value inside a secret: everything in it is masked.
+_INSIDE_SECRET = SecretStr
+
+
+def _type_at(annotation: Any, path: tuple[Any, ...]) -> Any:
+    """The type of the value at ``path`` inside a value typed ``annotation`` (None when
+    unknown); a secret type when the path goes through one."""
     current = annotation
-    for part in (None, *loc[1:]):
-        if part is not None:
-            model = _strip(current)
-            fields = getattr(model, "model_fields", None)
-            if not isinstance(part, str) or not isinstance(fields, dict) or part not in fields:
-                return False
-            current = fields[part].annotation
-        stripped = _strip(current)
-        if isinstance(stripped, type) and issubclass(stripped, _SECRET_TYPES):
-            return True
-    return False
+    for key in path:
+        if _is_secret_type(current):
+            return _INSIDE_SECRET
+        current = _child_type(current, key)
+        if current is None:
+            return None
+    return current
 
 
-def _json_safe(value: Any, hide_secrets: bool = False) -> Any:
-    """A rejected input as JSON can carry it (files and other objects by their text); with
-    ``hide_secrets``, the values of secret-named keys inside it are masked."""
+def _masked(value: Any, annotation: Any = None) -> Any:
+    """A rejected input as JSON can carry it (files and other objects by their text), with its
+    secrets masked: a value typed as a secret, and the values of secret-named keys, at any
+    depth (``annotation``, when known, is the value's type)."""
+    if annotation is not None and _is_secret_type(annotation):
+        return HIDDEN
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, dict):
         return {
-            str(key): HIDDEN
-            if hide_secrets and _secret_name(key)
-            else _json_safe(item, hide_secrets)
+            str(key): HIDDEN if _secret_name(key) else _masked(item, _child_type(annotation, key))
             for key, item in value.items()
         }
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_json_safe(item, hide_secrets) for item in value]
+        return [_masked(item, _child_type(annotation, index)) for index, item in enumerate(value)]
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).decode("utf-8", "replace")
     filename = getattr(value, "filename", None)

@@ -73,7 +73,8 @@ def _check_name(name: str) -> str:
                 f"Header name {_shown(name)} contains CR, LF, NUL or another control "
                 "character; use letters, digits and !#$%&'*+-.^_`|~"
             )
-        raise ValueError(f"Invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~")
+        shown = _shown(name) if isinstance(name, str) else repr(name)
+        raise ValueError(f"Invalid header name {shown}: use letters, digits and !#$%&'*+-.^_`|~")
     return name
 
 

@@ -78,18 +78,18 @@ class RuleGroup:
                         continue
         return None
 
-    def matching(self, path: str) -> Iterator[Rule]:
-        """Every rule of the group that matches ``path``, whatever the method."""
+    def matching(self, path: str) -> Iterator[tuple[Rule, dict[str, Any]]]:
+        """Every rule of the group that matches ``path``, whatever the method, with its values."""
         if self.combined is not None and self.combined.match(path) is None:
             return
         for rule, regex in self.entries:
             found = regex.match(path)
             if found is not None:
                 try:
-                    rule.convert(found)
+                    values = rule.convert(found)
                 except ValueError:
                     continue
-                yield rule
+                yield rule, values
 
 
 class _PatternBuilder:

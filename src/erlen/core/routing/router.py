@@ -136,11 +136,15 @@ class Router:
         self._tables = (_Table(http), _Table(websocket))
         return self._tables
 
-    def match(self, path: str, method: str, websocket: bool = False) -> tuple[Rule, dict[str, Any]]:
+    def match(
+        self, path: str, method: str, websocket: bool = False, domain: str | None = None
+    ) -> tuple[Rule, dict[str, Any]]:
         """The rule for ``path`` and ``method``, and the view's arguments.
 
         ``path`` is the percent-decoded path ("" counts as "/"); ``method`` is upper-case. HEAD
         matches GET rules. WebSocket rules match only with ``websocket=True``, and only they do.
+        ``domain`` is the request's subdomain (or its host, with :attr:`host_matching`) when
+        rules are matched on it too; None routes on the path alone.
 
         Raises:
             MethodNotAllowed: rules match the path but none accepts the method;
@@ -152,7 +156,7 @@ class Router:
                 percent-encoded, without script root or query string: the app adds those.
             NotFound: nothing matches.
         """
-        found = self.lookup(path, method, websocket)
+        found = self.lookup(path, method, websocket, domain)
         if isinstance(found, HTTPException):
             raise found
         return found
@@ -165,16 +169,18 @@ class Router:
         PERF: for the app, which keeps the error on the request and raises it only where the
         view would run: one raise (and traceback) fewer for every 404. A converter's own
         error (``abort(404)`` in ``to_python``) is still raised.
-
-        ``domain`` is the request's subdomain (or its host, with :attr:`host_matching`) when
-        rules are matched on it too; None routes on the path alone.
         """
         tables = self._tables or self._compile()
         table = tables[1] if websocket else tables[0]
         if not path:
             path = "/"
         if domain is not None:
-            return self._lookup_in(table, path, method, domain)
+            # The combined regexes know only paths: rules matched on a domain too are tried one
+            # by one, which only apps that use domains pay for.
+            for rule, values in self._matches(table, path, domain):
+                if method in rule.methods:
+                    return rule, values
+            return self._error(table, path, domain)
         static = table.static.get(path)
         if static is not None:
             for rule in static:
@@ -193,89 +199,81 @@ class Router:
                 return result
         return self._error(table, path)
 
+    def _matches(
+        self, table: _Table, path: str, domain: str | None = None
+    ) -> Iterator[tuple[Rule, dict[str, Any]]]:
+        """Every rule that matches ``path`` (and ``domain``, when given), with its values, in
+        the order :meth:`lookup` tries them."""
+        if domain is None:
+            return self._path_matches(table, path)
+        return self._domain_matches(table, path, domain)
+
     def _path_matches(self, table: _Table, path: str) -> Iterator[tuple[Rule, dict[str, Any]]]:
-        """Every rule whose path matches, with its values, in the order :meth:`lookup` tries."""
         for rule in table.static.get(path, ()):
             yield rule, dict(rule.defaults) if rule.defaults else {}
         for group in table.candidate_groups(path):
-            for rule, regex in group.entries:
-                found = regex.match(path)
-                if found is not None:
-                    try:
-                        yield rule, rule.convert(found)
-                    except ValueError:
-                        continue
+            yield from group.matching(path)
 
-    def _in_domain(
+    def _domain_matches(
         self, table: _Table, path: str, domain: str
     ) -> Iterator[tuple[Rule, dict[str, Any]]]:
-        """The rules that match both ``path`` and ``domain``, with all their values."""
+        # As in Werkzeug, which matches the domain before the path and literal parts before
+        # variables: rules with a literal (or the default) domain come first.
+        variable = []
         for rule, values in self._path_matches(table, path):
             domain_values = rule.match_domain(domain, self._host_matching, self.default_subdomain)
-            if domain_values is not None:
+            if domain_values is None:
+                continue
+            if not domain_values:
+                yield rule, values
+            else:
                 # The rule's defaults win over what the domain gave, as in Werkzeug.
-                yield rule, {**domain_values, **values} if domain_values else values
+                variable.append((rule, {**domain_values, **values}))
+        yield from variable
 
-    def _lookup_in(
-        self, table: _Table, path: str, method: str, domain: str
-    ) -> tuple[Rule, dict[str, Any]] | HTTPException:
-        """:meth:`lookup` for rules matched on the domain too: the rules are tried one by one
-        (the combined regexes know only paths), which only apps that use domains pay for."""
-        allowed: set[str] = set()
-        for rule, values in self._in_domain(table, path, domain):
-            if method in rule.methods:
-                return rule, values
-            allowed |= rule.methods
-        if allowed:
-            return MethodNotAllowed(allowed)
-        if not path.endswith("/") and not path.startswith("//"):
-            slashed = f"{path}/"
-            if any(True for _ in self._in_domain(table, slashed, domain)):
-                return RequestRedirect(quote_segment(slashed, slash=True))
-        return NotFound()
-
-    def _error(self, table: _Table, path: str) -> HTTPException:
+    def _error(self, table: _Table, path: str, domain: str | None = None) -> HTTPException:
         """The error for a path no rule accepted (the slow path of :meth:`match`)."""
-        allowed = self._allowed(table, path)
+        allowed = self._allowed(table, path, domain)
         if allowed:
             return MethodNotAllowed(allowed)
         # APPSEC: "//host" as a Location would send the client to another site.
         if not path.endswith("/") and not path.startswith("//"):
             slashed = f"{path}/"
-            if self._allowed(table, slashed):
+            if self._allowed(table, slashed, domain):
                 return RequestRedirect(quote_segment(slashed, slash=True))
         return NotFound()
 
-    def _allowed(self, table: _Table, path: str) -> set[str]:
+    def _allowed(self, table: _Table, path: str, domain: str | None = None) -> set[str]:
         methods: set[str] = set()
-        for rule in table.static.get(path, ()):
+        for rule, _ in self._matches(table, path, domain):
             methods |= rule.methods
-        for group in table.candidate_groups(path):
-            for rule in group.matching(path):
-                methods |= rule.methods
         return methods
 
-    def is_websocket_path(self, path: str) -> bool:
+    def is_websocket_path(self, path: str, domain: str | None = None) -> bool:
         """True when a WebSocket rule matches ``path`` (to explain a 404 over plain HTTP)."""
         tables = self._tables or self._compile()
         if tables[1].empty:
             return False
-        return bool(self._allowed(tables[1], path or "/"))
+        return bool(self._allowed(tables[1], path or "/", domain))
 
-    def allowed_methods(self, path: str, websocket: bool = False) -> set[str]:
-        """The methods the rules matching ``path`` accept (OPTIONS when the app answers it)."""
+    def allowed_methods(
+        self, path: str, websocket: bool = False, domain: str | None = None
+    ) -> set[str]:
+        """The methods the rules matching ``path`` (and ``domain``) accept (OPTIONS when the
+        app answers it)."""
         tables = self._tables or self._compile()
-        return self._allowed(tables[1] if websocket else tables[0], path or "/")
+        return self._allowed(tables[1] if websocket else tables[0], path or "/", domain)
 
     def build(self, endpoint: str, values: Mapping[str, Any], method: str | None = None) -> str:
-        """The path of ``endpoint`` filled with ``values``; see :meth:`build_with_rule`."""
-        return self.build_with_rule(endpoint, values, method)[0]
+        """The path of ``endpoint`` filled with ``values``; see :meth:`build_parts`."""
+        return self.build_parts(endpoint, values, method)[1]
 
-    def build_with_rule(
+    def build_parts(
         self, endpoint: str, values: Mapping[str, Any], method: str | None = None
-    ) -> tuple[str, Rule]:
-        """The path of ``endpoint`` filled with ``values``, and the rule that built it (whose
-        subdomain or host the URL may need); unused values become the query string.
+    ) -> tuple[str | None, str]:
+        """The subdomain (or host, with :attr:`host_matching`) and the path of ``endpoint``
+        filled with ``values``; the first is None for a rule without one. Unused values become
+        the query string.
 
         The first of the endpoint's rules that ``values`` can fill (and that accepts ``method``,
         when given) is used. Values are percent-encoded by their converters; query values
@@ -296,11 +294,13 @@ class Router:
             if rule._fixed_defaults and rule.contradicts_defaults(values):
                 reason = reason or _unsuitable_reason(rule, values)
                 continue
-            if rule.domain_arguments and rule.missing(values):
-                reason = reason or _unsuitable_reason(rule, values)
-                continue
             try:
                 path = rule.build(values)
+                domain = (
+                    rule.build_domain(values, self._host_matching)
+                    if rule.subdomain or rule.host
+                    else None
+                )
             except ValueError as exc:
                 reason = reason or str(exc)
                 continue
@@ -312,7 +312,7 @@ class Router:
                 query = _query_string(values, rule._consumed)
                 if query:
                     path = f"{path}?{query}"
-            return path, rule
+            return domain, path
         if reason is None:
             reason = f"no rule for this endpoint accepts method {method!r}"
         raise BuildError(endpoint, values, reason)

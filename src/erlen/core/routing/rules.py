@@ -489,9 +489,7 @@ class Rule:
         """The variables ``values`` lacks to build this rule (for error messages)."""
         defaults = self.defaults or {}
         return [
-            name
-            for name in (*self.arguments, *self.domain_arguments)
-            if values.get(name) is None and name not in defaults
+            name for name in self.arguments if values.get(name) is None and name not in defaults
         ]
 
     def __repr__(self) -> str:
