@@ -274,3 +274,67 @@ def test_storing_an_unserialisable_value_says_what_the_session_holds(app: Erlen)
 
     with pytest.raises(TypeError, match="register a JSONTag"):
         app.test_client().get("/")
+
+
+def _login_app(app: Erlen) -> Erlen:
+    @app.route("/login")
+    def login() -> str:
+        session["user"] = "ada"
+        session.permanent = True
+        return "in"
+
+    @app.route("/remember")
+    def remember() -> str:
+        session["user"] = "bo"  # not permanent
+        return "in"
+
+    @app.route("/page")
+    def page() -> str:  # does not touch the session
+        return "page"
+
+    return app
+
+
+def test_a_permanent_session_is_refreshed_by_a_view_that_does_not_touch_it(app: Erlen) -> None:
+    """As in Flask: with SESSION_REFRESH_EACH_REQUEST (the default) every response renews a
+    permanent session's cookie, so it expires after inactivity, not after the login."""
+    client = _login_app(app).test_client()
+    client.get("/login")
+    response = client.get("/page")
+    assert response.text == "page"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Expires=" in cookie
+    assert response.headers["Vary"] == "Cookie"
+    assert client.get_cookie("session") is not None
+
+
+def test_no_refresh_for_a_browser_session_or_with_the_setting_off(app: Erlen) -> None:
+    client = _login_app(app).test_client()
+    client.get("/remember")
+    response = client.get("/page")
+    assert "Set-Cookie" not in response.headers and "Vary" not in response.headers
+    client.get("/login")
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    response = client.get("/page")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_request_without_the_session_cookie_opens_no_session(app: Erlen) -> None:
+    opened: list[str] = []
+    interface = app.session_interface
+    original = interface.open_session
+
+    def counting(app_: Any, request: Any) -> Any:
+        opened.append(request.path)
+        return original(app_, request)
+
+    interface.open_session = counting  # type: ignore[method-assign]
+    client = _login_app(app).test_client()
+    client.get("/page")
+    client.set_cookie("other", "1")
+    client.get("/page")
+    assert opened == []
+    client.get("/login")
+    opened.clear()
+    client.get("/page")
+    assert opened == ["/page"]

@@ -232,6 +232,7 @@ class ASGIRequest(Request):
         # repeated ones).
         content_type: bytes | None = None
         content_types = 0
+        self._has_cookie = False
         try:
             self.path = _decode_path(scope)
             headers = scope["headers"]
@@ -241,6 +242,8 @@ class ASGIRequest(Request):
                 if name == b"content-type":
                     content_type = value
                     content_types += 1
+                elif name == b"cookie":
+                    self._has_cookie = True
                 elif name == b"content-length":
                     length = http.parse_content_length(value.decode("latin-1"))
                     if length is None:
@@ -264,6 +267,7 @@ class ASGIRequest(Request):
             self.path = scope["path"]
             self.routing_exception = exc
             content_types = 0  # the scan stopped early: ask the header view
+            self._has_cookie = True
         self._length = length
         self._raw_content_type = content_type if content_types == 1 else None
         if length is not None:

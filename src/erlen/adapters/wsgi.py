@@ -149,6 +149,7 @@ class WSGIRequest(Request):
         self._data = self._content_type = None
         self._headers_view: EnvironHeaders | None = None
         self._json = _MISSING
+        self._has_cookie = "HTTP_COOKIE" in environ
 
     @property
     def headers(self) -> EnvironHeaders:

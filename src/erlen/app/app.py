@@ -595,6 +595,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             or self._has_request_hooks
             or ctx._session is not None
             or signalled
+            or (request._has_cookie and self._session_to_refresh(ctx, request))
         ):
             return self.finalize_request(ctx, response)
         return response
@@ -777,9 +778,43 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         return bool(
             ctx.after_request_functions
             or self._has_request_hooks
-            or ctx._session is not None
             or signalled
+            or self._session_to_save(ctx)
         )
+
+    def _session_to_save(self, ctx: Context) -> bool:
+        """Whether the request's session is to be saved: the view opened it, or it is to be
+        refreshed (see :meth:`_session_to_refresh`)."""
+        if ctx._session is not None:
+            return True
+        request = ctx.request
+        return (
+            request is not None and request._has_cookie and self._session_to_refresh(ctx, request)
+        )
+
+    def _session_to_refresh(self, ctx: Context, request: Request) -> bool:
+        """Open the session of a request whose view did not touch it, when the client sent the
+        session cookie and ``SESSION_REFRESH_EACH_REQUEST`` is on; True if one was opened.
+
+        Flask opens every request's session, so a permanent one gets its cookie again on every
+        response and its expiry moves with the user's activity; Erlen opens a session when it
+        is used (PERF), and here, for that refresh, when its cookie is there. A session opened
+        here counts as not accessed (no ``Vary: Cookie`` unless its cookie is written).
+        """
+        if not self.config.get("SESSION_REFRESH_EACH_REQUEST", True):
+            return False
+        interface = self.session_interface
+        if interface.get_cookie_name(self) not in request.cookies:
+            return False
+        session = interface.open_session(self, request)
+        if session is None or interface.is_null_session(session):
+            return False
+        try:
+            session.accessed = False
+        except AttributeError:  # a session class that cannot say so: leave it as it is
+            pass
+        ctx._session = session
+        return True
 
     def _after_request_hooks(self, ctx: Context) -> Iterable[Callable[[Response], Any]]:
         """The after-request functions to call on a response: ``after_this_request`` ones,
@@ -828,7 +863,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     def process_response(self, ctx: Context, response: Response) -> Response:
         for func in self._after_request_hooks(ctx):
             response = self._maybe_await(func(response))
-        if ctx._session is not None:
+        if self._session_to_save(ctx):
             self._save_session(ctx, response)
         return response
 

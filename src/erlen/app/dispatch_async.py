@@ -141,7 +141,7 @@ class AsyncDispatch:
                 try:
                     for after in self._after_request_hooks(ctx):
                         response = await _resolve(after(response))
-                    if ctx._session is not None:
+                    if self._session_to_save(ctx):
                         self._save_session(ctx, response)
                     if gate.open:
                         await self._send_async("request_finished", response=response)

@@ -178,7 +178,7 @@ class Request:
         "method", "path", "root_path", "query_string", "headers", "scheme", "server",
         "remote_addr", "environ", "stream", "limits", "url_rule", "view_args",
         "routing_exception", "_args", "_cookies", "_data", "_form", "_files", "_json",
-        "_content_type", "__weakref__", "__dict__",
+        "_content_type", "_has_cookie", "__weakref__", "__dict__",
     )  # fmt: skip
     # ``__dict__``: extensions keep per-request state on the request object itself
     # (Flask-Talisman's ``request.csp_nonce``), as Flask's request allows. PERF: CPython creates
@@ -213,6 +213,9 @@ class Request:
         self.remote_addr = remote_addr
         self.environ: dict[str, Any] = environ if environ is not None else {}
         self.limits = limits
+        #: Whether the request may carry cookies (the adapters know; True when unsure): a
+        #: request without any is not looked at for a session to refresh.
+        self._has_cookie = True
         self.url_rule: Rule | None = None
         self.view_args: dict[str, Any] | None = None
         self.routing_exception: Exception | None = None
