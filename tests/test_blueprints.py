@@ -151,3 +151,17 @@ def test_blueprint_url_defaults(app: Erlen, client) -> None:
     app.register_blueprint(bp)
     assert client.get("/").text == "home"
     assert client.get("/about").text == "about"
+
+
+def test_registering_with_a_none_option_keeps_the_blueprints_own(app: Erlen, client) -> None:
+    """``register_blueprint(bp, url_prefix=None)`` is the same as not passing it (Flask's)."""
+    parent = Blueprint("parent", __name__, url_prefix="/parent")
+    child = Blueprint("child", __name__, url_prefix="/child")
+
+    @child.route("/")
+    def index() -> str:
+        return "index"
+
+    parent.register_blueprint(child, url_prefix=None, subdomain=None)
+    app.register_blueprint(parent, url_prefix=None)
+    assert client.get("/parent/child/").text == "index"

@@ -104,6 +104,33 @@ def test_proxies_hash_and_pass_isinstance(app: Erlen) -> None:
         assert {current_app: 1}[app] == 1
 
 
+@pytest.mark.parametrize("propagate", [False, True])
+def test_a_request_inside_an_app_context_leaves_its_teardown_to_it(
+    app: Erlen, propagate: bool
+) -> None:
+    """As in Flask: the request joins the app context, whose teardown runs once, at its end."""
+    app.config["PROPAGATE_EXCEPTIONS"] = propagate
+    torn_down: list[object] = []
+    app.teardown_appcontext(torn_down.append)
+
+    @app.route("/fail")
+    def fail() -> str:
+        raise ValueError("dummy")
+
+    @app.errorhandler(ValueError)
+    def handled(error: ValueError) -> str:
+        return "handled"
+
+    client = app.test_client()
+    with app.app_context():
+        assert client.get("/fail").text == "handled"
+        assert torn_down == []
+    assert torn_down == [None]
+    torn_down.clear()
+    client.get("/fail")  # a request of its own ends its own app context
+    assert len(torn_down) == 1
+
+
 def test_app_context_inside_request_keeps_request(app: Erlen, client) -> None:
     @app.route("/")
     def index() -> str:

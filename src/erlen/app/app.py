@@ -517,7 +517,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         token = _cv_context.set(ctx)
         # PERF: one read decides for every signal of the request (signalgate.py).
         signalled = gate.open
-        if signalled:
+        if signalled and ctx.owns_app:
             self._send("appcontext_pushed")
         error: BaseException | None = None
         try:
@@ -532,13 +532,13 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                     error = error or ctx.unhandled_error
                     if self.teardown_request_funcs or signalled:
                         self.do_teardown_request(error)
-                    if self.teardown_appcontext_funcs or signalled:
+                    if (self.teardown_appcontext_funcs or signalled) and ctx.owns_app:
                         self.do_teardown_appcontext(error)
             finally:
                 if request._files is not None:  # a multipart body's uploads to close
                     request.close()
                 _cv_context.reset(token)
-                if signalled:
+                if signalled and ctx.owns_app:
                     self._send("appcontext_popped")
 
     def _send(self, signal: str, **kwargs: Any) -> None:

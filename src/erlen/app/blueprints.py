@@ -190,13 +190,18 @@ class Blueprint(Scaffold):
             deferred(state)
         for child, child_options in self._blueprints:
             merged = dict(child_options)
-            child_prefix = merged.get("url_prefix", child.url_prefix)
+            # An option given as None means "the blueprint's own", as in Flask.
+            child_prefix = merged.get("url_prefix")
+            if child_prefix is None:
+                child_prefix = child.url_prefix
             if state.url_prefix is not None:
                 merged["url_prefix"] = _join_prefix(state.url_prefix, child_prefix or "")
             elif child_prefix is not None:
                 merged["url_prefix"] = child_prefix
             merged["name_prefix"] = name
-            child_subdomain = merged.get("subdomain", child.subdomain)
+            child_subdomain = merged.get("subdomain")
+            if child_subdomain is None:
+                child_subdomain = child.subdomain
             if child_subdomain is not None and state.subdomain is not None:
                 merged["subdomain"] = f"{child_subdomain}.{state.subdomain}"
             elif child_subdomain is not None or state.subdomain is not None:

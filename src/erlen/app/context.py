@@ -102,6 +102,7 @@ class Context:
         "_tokens",
         "unhandled_error",
         "owns_request",
+        "owns_app",
         "torn_down",
         # Extensions keep their own per-request state on the context, as on Flask's.
         "__dict__",
@@ -111,12 +112,15 @@ class Context:
         self.app = app
         self.request = request
         self._g: Namespace | None = None
+        #: False for a request inside an app context of the same app (a test's ``with
+        #: app.app_context():`` around client calls): as in Flask, the request joins that app
+        #: context, sharing its ``g``, and leaves its teardown (and its signals) to it.
+        self.owns_app = True
         if request is not None:
             outer = _cv_context.get()
             if outer is not None and outer.app is app and outer.request is None:
-                # As in Flask, a request inside an app context of the same app (a test's
-                # ``with app.app_context():`` around client calls) shares that context's ``g``.
                 self._g = outer.g
+                self.owns_app = False
         self._session: SessionMixin | None = None
         self.flashes: list[tuple[str, Any]] | None = None
         self.after_request_functions: list[Callable[[Response], Response]] | None = None
@@ -161,7 +165,7 @@ class Context:
         request = self.request
         if request is not None and request.url_rule is None and request.routing_exception is None:
             self.match_request()
-        if gate.open:
+        if gate.open and self.owns_app:
             from .signals import appcontext_pushed, send
 
             send(appcontext_pushed, self.app)
@@ -192,11 +196,12 @@ class Context:
                         self.app.do_teardown_request(exc)
                         request.close()
                 finally:
-                    self.app.do_teardown_appcontext(exc)
+                    if self.owns_app:
+                        self.app.do_teardown_appcontext(exc)
         finally:
             current = _cv_context.get()
             _cv_context.reset(self._tokens.pop())
-        if gate.open:
+        if gate.open and self.owns_app:
             from .signals import appcontext_popped, send
 
             send(appcontext_popped, self.app)

@@ -99,7 +99,7 @@ class AsyncDispatch:
         ctx = Context(self, request)
         token = _cv_context.set(ctx)
         signalled = gate.open  # PERF: one read for every signal of the request
-        if signalled:
+        if signalled and ctx.owns_app:
             await self._send_async("appcontext_pushed")
         error: BaseException | None = None
         # PERF: the whole dispatch in this one coroutine (what _full_dispatch is to handle()
@@ -163,7 +163,7 @@ class AsyncDispatch:
                 if request._files is not None:  # a multipart body's uploads to close
                     request.close()
                 _cv_context.reset(token)
-                if signalled:
+                if signalled and ctx.owns_app:
                     await self._send_async("appcontext_popped")
 
     async def _send_async(self: App, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
@@ -184,6 +184,8 @@ class AsyncDispatch:
             await _resolve(func(error))
         if gate.open:
             await self._send_async("request_tearing_down", exc=error)
+        if not ctx.owns_app:
+            return  # the app context this request joined tears itself down
         for func in reversed(self.teardown_appcontext_funcs):
             await _resolve(func(error))
         if gate.open:
