@@ -14,6 +14,7 @@ from erlen import (
     has_app_context,
     has_request_context,
     request,
+    session,
     stream_with_context,
 )
 
@@ -129,6 +130,18 @@ def test_a_request_inside_an_app_context_leaves_its_teardown_to_it(
     torn_down.clear()
     client.get("/fail")  # a request of its own ends its own app context
     assert len(torn_down) == 1
+
+
+def test_with_client_inside_an_app_context_keeps_the_request_after_it(app: Erlen) -> None:
+    @app.route("/visit")
+    def visit() -> str:
+        session["seen"] = True
+        return "ok"
+
+    client = app.test_client()
+    with app.app_context(), client:
+        client.get("/visit")
+        assert request.path == "/visit" and session["seen"] is True
 
 
 def test_app_context_inside_request_keeps_request(app: Erlen, client) -> None:

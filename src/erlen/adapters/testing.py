@@ -558,16 +558,20 @@ class TestClient:
         self._preserve_context = True
         # The context is caught as it ends, by a teardown function that acts only for this
         # client's own requests (see _context_sink); it is removed again at the block's end.
-        self.app.teardown_appcontext(_capture_context)
+        # A request's, not an app context's: a request inside the test's own app context
+        # leaves the app context's teardown to that context.
+        self.app.teardown_request(_capture_context)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._preserve_context = False
         self._pop_preserved()
         try:
-            self.app.teardown_appcontext_funcs.remove(_capture_context)
-        except ValueError:
-            pass  # the app's teardown list was replaced inside the block
+            self.app.teardown_request_funcs[None].remove(_capture_context)
+        except (KeyError, ValueError):
+            pass  # the app's teardown functions were replaced inside the block
+        else:
+            self.app._changed()  # the app drops what it cached from its hooks
         self.app._changed()  # the app caches whether it has teardown functions
 
     def _pop_preserved(self) -> None:
