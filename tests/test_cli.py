@@ -249,6 +249,35 @@ def test_app_commands_run_in_app_context() -> None:
     assert result.output == "hello ada from cliapp\n"
 
 
+def test_blueprint_commands_join_the_app_cli_as_in_flask() -> None:
+    from erlen import Blueprint
+
+    app = Erlen("cliapp")
+    own = Blueprint("users", __name__)  # a group named after the blueprint
+    named = Blueprint("admin", __name__, cli_group="manage")
+    merged = Blueprint("tools", __name__, cli_group=None)  # straight into the app's group
+
+    @own.cli.command("create")
+    @click.argument("name")
+    def create(name: str) -> None:
+        click.echo(f"created {name} in {current_app.name}")
+
+    @named.cli.command("purge")
+    def purge() -> None:
+        click.echo("purged")
+
+    @merged.cli.command("check")
+    def check() -> None:
+        click.echo("checked")
+
+    for blueprint in (own, named, merged):
+        app.register_blueprint(blueprint)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "create", "ada"]).output == "created ada in cliapp\n"
+    assert runner.invoke(args=["manage", "purge"]).output == "purged\n"
+    assert runner.invoke(args=["check"]).output == "checked\n"
+
+
 def test_group_pushes_the_context_for_parameter_callbacks() -> None:
     app = make_app()
 

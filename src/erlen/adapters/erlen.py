@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
+from ..app import blueprints
 from ..app.app import App
 from ..app.context import Context
 from ..core.request import Request
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
     from .websocket import WebSocket
 
 __all__ = ["Erlen"]
+
+
+def _blueprint_cli_group(name: str) -> Any:
+    from .cli import AppGroup  # on first use: click waits for the CLI
+
+    return AppGroup(name)
+
+
+# A blueprint's ``cli`` is an AppGroup, as the app's is; the app layer knows no click.
+blueprints.make_cli_group = _blueprint_cli_group
 
 
 class Erlen(App):

@@ -34,6 +34,14 @@ def _join_prefix(prefix: str | None, rule: str) -> str:
     return f"{prefix.rstrip('/')}/{rule.lstrip('/')}"
 
 
+#: The default of ``Blueprint(cli_group=...)``: a group named after the blueprint.
+_OWN_NAME: Any = object()
+
+#: Makes a blueprint's ``cli`` group; the adapters layer, which owns the CLI (click), sets it,
+#: so that this layer needs neither.
+make_cli_group: Callable[[str], Any] | None = None
+
+
 class BlueprintSetupState:
     """One registration of a blueprint on an app: the name, prefix and defaults it got."""
 
@@ -98,7 +106,7 @@ class Blueprint(Scaffold):
         subdomain: str | None = None,
         url_defaults: dict[str, Any] | None = None,
         root_path: str | None = None,
-        cli_group: str | None = None,
+        cli_group: str | None = _OWN_NAME,
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
         if not name:
@@ -109,12 +117,25 @@ class Blueprint(Scaffold):
         self.url_prefix = url_prefix
         self.subdomain = subdomain
         self.url_values_defaults: dict[str, Any] = dict(url_defaults or {})
+        #: Where the blueprint's ``cli`` commands go: a group of this name under the app's
+        #: (the blueprint's name by default, as in Flask), or the app's own group for None.
         self.cli_group = cli_group
+        self._cli: Any = None
         self.deferred_functions: list[DeferredSetup] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
 
     def __repr__(self) -> str:
         return f"<Blueprint {self.name!r}>"
+
+    @property
+    def cli(self) -> Any:
+        """A click group for the blueprint's commands (``@bp.cli.command()``), added to the
+        app's ``cli`` when the blueprint is registered (see :attr:`cli_group`)."""
+        if self._cli is None:
+            if make_cli_group is None:
+                raise RuntimeError("Blueprint commands need the CLI: import erlen, not erlen.app.")
+            self._cli = make_cli_group(self.name)
+        return self._cli
 
     def record(self, func: DeferredSetup) -> None:
         """Run ``func(state)`` each time the blueprint is registered."""
@@ -188,6 +209,7 @@ class Blueprint(Scaffold):
         self._merge_records(app, name)  # a name registers once: duplicates raised above
         for deferred in self.deferred_functions:
             deferred(state)
+        self._register_cli(app, name, options)
         for child, child_options in self._blueprints:
             merged = dict(child_options)
             # An option given as None means "the blueprint's own", as in Flask.
@@ -207,6 +229,18 @@ class Blueprint(Scaffold):
             elif child_subdomain is not None or state.subdomain is not None:
                 merged["subdomain"] = child_subdomain or state.subdomain
             child.register(app, merged)
+
+    def _register_cli(self, app: App, name: str, options: dict[str, Any]) -> None:
+        """Add the blueprint's commands to the app's ``cli``, as Flask does."""
+        app_cli = getattr(app, "cli", None)
+        if self._cli is None or not self._cli.commands or app_cli is None:
+            return
+        group = options.get("cli_group", self.cli_group)
+        if group is None:
+            app_cli.commands.update(self._cli.commands)
+            return
+        self._cli.name = name if group is _OWN_NAME else group
+        app_cli.add_command(self._cli)
 
     def _merge_records(self, app: App, name: str) -> None:
         """Copy this blueprint's hooks and handlers into the app under the registered name."""
