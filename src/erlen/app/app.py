@@ -644,7 +644,14 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def _websocket_route_error(self, request: Request) -> HTTPException | None:
         """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""
-        if not self.url_map.is_websocket_path(request.path, self._routing_domain(request)):
+        url_map = self.url_map
+        # PERF: _routing_domain() only for an app that uses domains; every 404 comes here.
+        domain = (
+            self._request_domain(request)
+            if url_map.uses_domains or self.subdomain_matching
+            else None
+        )
+        if not url_map.is_websocket_path(request.path, domain):
             return None
         return BadRequest(
             f"{request.path} is a WebSocket endpoint: connect to it with a WebSocket client. "
@@ -775,11 +782,18 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def _has_after_work(self, ctx: Context, signalled: bool) -> bool:
         """Whether a response needs after-request hooks, a session save or a signal."""
+        request = ctx.request
         return bool(
             ctx.after_request_functions
             or self._has_request_hooks
             or signalled
-            or self._session_to_save(ctx)
+            or ctx._session is not None
+            # PERF: _session_to_save() spelled out, so that most requests make no call here.
+            or (
+                request is not None
+                and request._has_cookie
+                and self._session_to_refresh(ctx, request)
+            )
         )
 
     def _session_to_save(self, ctx: Context) -> bool:
