@@ -338,3 +338,24 @@ def test_a_request_without_the_session_cookie_opens_no_session(app: Erlen) -> No
     opened.clear()
     client.get("/page")
     assert opened == ["/page"]
+
+
+def test_a_session_store_failing_during_the_renewal_is_answered_by_the_app(app: Erlen) -> None:
+    """The renewal opens the session where after-request errors are handled: the app's 500,
+    not an exception out of the server's call."""
+    client = _login_app(app).test_client()
+    client.get("/login")
+    interface = app.session_interface
+
+    def down(app_: Any, request: Any) -> Any:
+        raise ConnectionError("the session store is down")
+
+    interface.open_session = down  # type: ignore[method-assign]
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.errorhandler(500)
+    def failed(error: Exception) -> tuple[str, int]:
+        return "custom 500", 500
+
+    response = client.get("/page")
+    assert (response.status_code, response.text) == (500, "custom 500")

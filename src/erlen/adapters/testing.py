@@ -568,10 +568,8 @@ class TestClient:
         self._pop_preserved()
         try:
             self.app.teardown_request_funcs[None].remove(_capture_context)
-        except (KeyError, ValueError):
+        except ValueError:
             pass  # the app's teardown functions were replaced inside the block
-        else:
-            self.app._changed()  # the app drops what it cached from its hooks
         self.app._changed()  # the app caches whether it has teardown functions
 
     def _pop_preserved(self) -> None:

@@ -511,9 +511,13 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Answer one request: the sans-IO heart of the app, used by every adapter."""
-        ctx = Context(self, request)
+    def handle(self, request: Request, *, join_app_context: bool = True) -> Response:
+        """Answer one request: the sans-IO heart of the app, used by every adapter.
+
+        With ``join_app_context``, a request inside an app context of this app joins it, as
+        in Flask (see :class:`~erlen.app.context.Context`).
+        """
+        ctx = Context(self, request, join_app_context=join_app_context)
         token = _cv_context.set(ctx)
         # PERF: one read decides for every signal of the request (signalgate.py).
         signalled = gate.open
@@ -595,7 +599,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             or self._has_request_hooks
             or ctx._session is not None
             or signalled
-            or (request._has_cookie and self._session_to_refresh(ctx, request))
+            or (request._has_cookie and self._may_refresh_session(request))
         ):
             return self.finalize_request(ctx, response)
         return response
@@ -788,38 +792,32 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             or self._has_request_hooks
             or signalled
             or ctx._session is not None
-            # PERF: _session_to_save() spelled out, so that most requests make no call here.
-            or (
-                request is not None
-                and request._has_cookie
-                and self._session_to_refresh(ctx, request)
-            )
+            or (request is not None and request._has_cookie and self._may_refresh_session(request))
         )
 
-    def _session_to_save(self, ctx: Context) -> bool:
-        """Whether the request's session is to be saved: the view opened it, or it is to be
-        refreshed (see :meth:`_session_to_refresh`)."""
-        if ctx._session is not None:
-            return True
-        request = ctx.request
-        return (
-            request is not None and request._has_cookie and self._session_to_refresh(ctx, request)
-        )
-
-    def _session_to_refresh(self, ctx: Context, request: Request) -> bool:
-        """Open the session of a request whose view did not touch it, when the client sent the
-        session cookie and ``SESSION_REFRESH_EACH_REQUEST`` is on; True if one was opened.
+    def _may_refresh_session(self, request: Request) -> bool:
+        """Whether the session of a request whose view did not touch it is to be opened, to be
+        renewed: the client sent the session cookie and ``SESSION_REFRESH_EACH_REQUEST`` is on.
 
         Flask opens every request's session, so a permanent one gets its cookie again on every
         response and its expiry moves with the user's activity; Erlen opens a session when it
-        is used (PERF), and here, for that refresh, when its cookie is there. A session opened
-        here counts as not accessed (no ``Vary: Cookie`` unless its cookie is written).
+        is used (PERF), and, for that renewal, at the end of a request that sent its cookie.
+        This only looks; :meth:`_open_session_to_save` opens it, where an error is answered.
         """
-        if not self.config.get("SESSION_REFRESH_EACH_REQUEST", True):
+        return bool(self.config.get("SESSION_REFRESH_EACH_REQUEST", True)) and (
+            self.session_interface.get_cookie_name(self) in request.cookies
+        )
+
+    def _open_session_to_save(self, ctx: Context) -> bool:
+        """Whether the request has a session to save: the one its view opened, or one opened
+        now for renewal (see :meth:`_may_refresh_session`), which counts as not accessed (no
+        ``Vary: Cookie`` unless its cookie is written)."""
+        if ctx._session is not None:
+            return True
+        request = ctx.request
+        if request is None or not request._has_cookie or not self._may_refresh_session(request):
             return False
         interface = self.session_interface
-        if interface.get_cookie_name(self) not in request.cookies:
-            return False
         session = interface.open_session(self, request)
         if session is None or interface.is_null_session(session):
             return False
@@ -877,7 +875,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     def process_response(self, ctx: Context, response: Response) -> Response:
         for func in self._after_request_hooks(ctx):
             response = self._maybe_await(func(response))
-        if self._session_to_save(ctx):
+        if self._open_session_to_save(ctx):
             self._save_session(ctx, response)
         return response
 

@@ -108,15 +108,18 @@ class Context:
         "__dict__",
     )
 
-    def __init__(self, app: App, request: Request | None = None) -> None:
+    def __init__(
+        self, app: App, request: Request | None = None, *, join_app_context: bool = True
+    ) -> None:
         self.app = app
         self.request = request
         self._g: Namespace | None = None
         #: False for a request inside an app context of the same app (a test's ``with
         #: app.app_context():`` around client calls): as in Flask, the request joins that app
-        #: context, sharing its ``g``, and leaves its teardown (and its signals) to it.
+        #: context, sharing its ``g``, and leaves its teardown (and its signals) to it. The ASGI
+        #: dispatch never joins (``join_app_context=False``).
         self.owns_app = True
-        if request is not None:
+        if request is not None and join_app_context:
             outer = _cv_context.get()
             if outer is not None and outer.app is app and outer.request is None:
                 self._g = outer.g

@@ -94,9 +94,11 @@ class AsyncDispatch:
             await _receive_before_thread(request)
             # PERF: one hop to a worker thread for the whole request, hooks included.
             run_in_thread = _run_in_thread or _load_run_in_thread()
-            answer: Response = await run_in_thread(self.executor, self.handle, request)
+            answer: Response = await run_in_thread(self.executor, self._handle_alone, request)
             return answer
-        ctx = Context(self, request)
+        # Never joined to an app context around it: an asyncio task inherits the context of
+        # whoever started the server (a CLI command runs in one), which no request may share.
+        ctx = Context(self, request, join_app_context=False)
         token = _cv_context.set(ctx)
         signalled = gate.open  # PERF: one read for every signal of the request
         if signalled and ctx.owns_app:
@@ -141,7 +143,7 @@ class AsyncDispatch:
                 try:
                     for after in self._after_request_hooks(ctx):
                         response = await _resolve(after(response))
-                    if self._session_to_save(ctx):
+                    if self._open_session_to_save(ctx):
                         self._save_session(ctx, response)
                     if gate.open:
                         await self._send_async("request_finished", response=response)
@@ -165,6 +167,11 @@ class AsyncDispatch:
                 _cv_context.reset(token)
                 if signalled and ctx.owns_app:
                     await self._send_async("appcontext_popped")
+
+    def _handle_alone(self: App, request: Request) -> Response:  # type: ignore[misc]
+        """:meth:`handle` for a request served over ASGI, in a worker thread: as on the loop,
+        never joined to an app context the thread inherited (see ``handle_async``)."""
+        return self.handle(request, join_app_context=False)
 
     async def _send_async(self: App, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
         """Send one of Flask's signals from the loop, awaiting ``async def`` receivers."""
