@@ -180,3 +180,21 @@ def test_a_request_inside_an_app_context_shares_its_g_as_in_flask(
     with app.app_context():  # a new app context: a new g
         assert "token" not in g
     app.test_client().get("/remember")  # outside any context: nothing leaks anywhere
+
+
+def test_an_async_view_over_asgi_does_not_join_an_app_context_around_it(
+    app: Erlen, interface: str
+) -> None:
+    if interface != "asgi":
+        pytest.skip("the WSGI test client joins, as Flask's does")
+
+    @app.route("/remember")
+    async def remember() -> str:
+        g.token = "from the request"
+        return "ok"
+
+    torn_down: list[object] = []
+    app.teardown_appcontext(torn_down.append)
+    with app.app_context():
+        assert app.test_client().get("/remember").text == "ok"
+        assert "token" not in g and torn_down == [None]

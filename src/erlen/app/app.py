@@ -511,13 +511,9 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def handle(self, request: Request, *, join_app_context: bool = True) -> Response:
-        """Answer one request: the sans-IO heart of the app, used by every adapter.
-
-        With ``join_app_context``, a request inside an app context of this app joins it, as
-        in Flask (see :class:`~erlen.app.context.Context`).
-        """
-        ctx = Context(self, request, join_app_context=join_app_context)
+    def handle(self, request: Request) -> Response:
+        """Answer one request: the sans-IO heart of the app, used by every adapter."""
+        ctx = Context(self, request)
         token = _cv_context.set(ctx)
         # PERF: one read decides for every signal of the request (signalgate.py).
         signalled = gate.open

@@ -109,7 +109,7 @@ class Context:
     )
 
     def __init__(
-        self, app: App, request: Request | None = None, *, join_app_context: bool = True
+        self, app: App, request: Request | None = None, join_app_context: bool = True
     ) -> None:
         self.app = app
         self.request = request

@@ -98,7 +98,7 @@ class AsyncDispatch:
             return answer
         # Never joined to an app context around it: an asyncio task inherits the context of
         # whoever started the server (a CLI command runs in one), which no request may share.
-        ctx = Context(self, request, join_app_context=False)
+        ctx = Context(self, request, False)
         token = _cv_context.set(ctx)
         signalled = gate.open  # PERF: one read for every signal of the request
         if signalled and ctx.owns_app:
@@ -171,7 +171,11 @@ class AsyncDispatch:
     def _handle_alone(self: App, request: Request) -> Response:  # type: ignore[misc]
         """:meth:`handle` for a request served over ASGI, in a worker thread: as on the loop,
         never joined to an app context the thread inherited (see ``handle_async``)."""
-        return self.handle(request, join_app_context=False)
+        token = _cv_context.set(None)  # what the thread inherited from the task is not joined
+        try:
+            return self.handle(request)
+        finally:
+            _cv_context.reset(token)
 
     async def _send_async(self: App, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
         """Send one of Flask's signals from the loop, awaiting ``async def`` receivers."""
