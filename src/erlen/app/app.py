@@ -645,13 +645,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     def _websocket_route_error(self, request: Request) -> HTTPException | None:
         """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""
         url_map = self.url_map
-        # PERF: _routing_domain() only for an app that uses domains; every 404 comes here.
-        domain = (
-            self._request_domain(request)
-            if url_map.uses_domains or self.subdomain_matching
-            else None
-        )
-        if not url_map.is_websocket_path(request.path, domain):
+        # PERF: most apps have no WebSocket route; every 404 comes here.
+        if not url_map.has_websocket_rules or not url_map.is_websocket_path(
+            request.path, self._routing_domain(request)
+        ):
             return None
         return BadRequest(
             f"{request.path} is a WebSocket endpoint: connect to it with a WebSocket client. "

@@ -254,6 +254,12 @@ class Router:
             methods |= rule.methods
         return methods
 
+    @property
+    def has_websocket_rules(self) -> bool:
+        """Whether any rule is a WebSocket one."""
+        tables = self._tables or self._compile()
+        return not tables[1].empty
+
     def is_websocket_path(self, path: str, domain: str | None = None) -> bool:
         """True when a WebSocket rule matches ``path`` (to explain a 404 over plain HTTP)."""
         tables = self._tables or self._compile()
