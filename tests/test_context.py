@@ -198,3 +198,24 @@ def test_an_async_view_over_asgi_does_not_join_an_app_context_around_it(
     with app.app_context():
         assert app.test_client().get("/remember").text == "ok"
         assert "token" not in g and torn_down == [None]
+
+
+def test_a_request_context_joins_the_app_context_it_is_pushed_in(app: Erlen) -> None:
+    """As Flask decides when the context is pushed, not when it is built."""
+    torn_down: list[object] = []
+    app.teardown_appcontext(torn_down.append)
+
+    built_outside = app.test_request_context("/")
+    with app.app_context():
+        g.outer = 1
+        with built_outside:
+            assert g.outer == 1
+        assert torn_down == []
+    assert torn_down == [None]
+
+    with app.app_context():
+        built_inside = app.test_request_context("/")
+    torn_down.clear()
+    with built_inside:  # pushed after its app context ended: it has one of its own
+        assert "outer" not in g
+    assert torn_down == [None]

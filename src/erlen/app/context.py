@@ -119,11 +119,9 @@ class Context:
         #: context, sharing its ``g``, and leaves its teardown (and its signals) to it. The ASGI
         #: dispatch never joins (``join_app_context=False``).
         self.owns_app = True
-        if request is not None and join_app_context:
-            outer = _cv_context.get()
-            if outer is not None and outer.app is app and outer.request is None:
-                self._g = outer.g
-                self.owns_app = False
+        # PERF: a server's request has no context around it; only then is there one to join.
+        if request is not None and join_app_context and _cv_context.get() is not None:
+            self._join_current_app_context()
         self._session: SessionMixin | None = None
         self.flashes: list[tuple[str, Any]] | None = None
         self.after_request_functions: list[Callable[[Response], Response]] | None = None
@@ -134,6 +132,22 @@ class Context:
         self.owns_request = True
         #: Set once the teardown functions ran for this context, so they never run twice.
         self.torn_down = False
+
+    def _join_current_app_context(self) -> None:
+        """Join the current context if it is an app context of this app (see ``owns_app``);
+        leave one joined before if it is not."""
+        outer = _cv_context.get()
+        if (
+            outer is not None
+            and outer is not self
+            and outer.app is self.app
+            and outer.request is None
+        ):
+            self._g = outer.g
+            self.owns_app = False
+        elif not self.owns_app:
+            self._g = None
+            self.owns_app = True
 
     @property
     def g(self) -> Namespace:
@@ -164,6 +178,10 @@ class Context:
         """
         if self._tokens is None:
             self._tokens = []
+            if self.request is not None:
+                # Decided again when first pushed, as Flask decides: a context built outside
+                # an app context may be pushed inside one, or the reverse.
+                self._join_current_app_context()
         self._tokens.append(_cv_context.set(self))
         request = self.request
         if request is not None and request.url_rule is None and request.routing_exception is None:
