@@ -177,7 +177,7 @@ class Router:
         if domain is not None:
             # The combined regexes know only paths: rules matched on a domain too are tried one
             # by one, which only apps that use domains pay for.
-            for rule, values in self._matches(table, path, domain):
+            for rule, values in self._domain_matches(table, path, domain):
                 if method in rule.methods:
                     return rule, values
             return self._error(table, path, domain)
@@ -199,16 +199,8 @@ class Router:
                 return result
         return self._error(table, path)
 
-    def _matches(
-        self, table: _Table, path: str, domain: str | None = None
-    ) -> Iterator[tuple[Rule, dict[str, Any]]]:
-        """Every rule that matches ``path`` (and ``domain``, when given), with its values, in
-        the order :meth:`lookup` tries them."""
-        if domain is None:
-            return self._path_matches(table, path)
-        return self._domain_matches(table, path, domain)
-
     def _path_matches(self, table: _Table, path: str) -> Iterator[tuple[Rule, dict[str, Any]]]:
+        """Every rule whose path matches, with its values, in the order :meth:`lookup` tries."""
         for rule in table.static.get(path, ()):
             yield rule, dict(rule.defaults) if rule.defaults else {}
         for group in table.candidate_groups(path):
@@ -217,6 +209,7 @@ class Router:
     def _domain_matches(
         self, table: _Table, path: str, domain: str
     ) -> Iterator[tuple[Rule, dict[str, Any]]]:
+        """The rules that match both ``path`` and ``domain``, with all their values."""
         # As in Werkzeug, which matches the domain before the path and literal parts before
         # variables: rules with a literal (or the default) domain come first.
         variable = []
@@ -245,7 +238,6 @@ class Router:
 
     def _allowed(self, table: _Table, path: str, domain: str | None = None) -> set[str]:
         methods: set[str] = set()
-        # PERF: _matches() without its call level; every 404 asks twice.
         if domain is None:
             matches = self._path_matches(table, path)
         else:

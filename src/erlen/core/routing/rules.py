@@ -330,10 +330,10 @@ class Rule:
                 plan.append(token)
                 continue
             converter = self._make_converter(token, converters, map)
-            identity = type(converter).to_python is BaseConverter.to_python
-            bindings.append((token.name, groups + 1, None if identity else converter.to_python))
-            parts.append(f"({converter.regex})")
-            groups += 1 + re.compile(converter.regex).groups
+            capture, binding, taken = self._capture(token, converter, groups)
+            bindings.append(binding)
+            parts.append(capture)
+            groups += taken
             plan.append((token.name, converter.to_url))
         regex = re.compile("".join(parts) + r"\Z", re.DOTALL | re.IGNORECASE)
         return _Domain(regex, tuple(bindings), tuple(plan))
@@ -394,24 +394,33 @@ class Rule:
                 pattern.append(re.escape(item))
                 continue
             variable, converter = item
-            try:
-                inner_groups = re.compile(converter.regex).groups
-            except re.error as exc:
-                raise ValueError(
-                    f"rule {self.rule!r}: converter {variable.converter!r} has an invalid "
-                    f"regex {converter.regex!r}: {exc}"
-                ) from None
-            identity = type(converter).to_python is BaseConverter.to_python
-            # PERF: converters that return the text unchanged are not called per match.
-            variables.append((variable.name, groups + 1, None if identity else converter.to_python))
-            pattern.append(f"({converter.regex})")
-            groups += 1 + inner_groups
+            capture, binding, taken = self._capture(variable, converter, groups)
+            variables.append(binding)
+            pattern.append(capture)
+            groups += taken
         # Only a literal segment, or a single converter that fills the segment and cannot match
         # a slash, matches a given path in exactly one way: the matcher may share those.
         shareable = all(isinstance(item, str) for item in items) or (
             len(items) == 1 and not isinstance(items[0], str) and items[0][1].part_isolating
         )
         return Piece("".join(pattern), groups, tuple(variables), shareable)
+
+    def _capture(
+        self, variable: _Variable, converter: BaseConverter, groups: int
+    ) -> tuple[str, Binding, int]:
+        """A variable's capturing group, its binding (after ``groups`` groups), and how many
+        groups it takes; ``ValueError`` for a converter regex that does not compile."""
+        try:
+            inner_groups = re.compile(converter.regex).groups
+        except re.error as exc:
+            raise ValueError(
+                f"rule {self.rule!r}: converter {variable.converter!r} has an invalid "
+                f"regex {converter.regex!r}: {exc}"
+            ) from None
+        identity = type(converter).to_python is BaseConverter.to_python
+        # PERF: converters that return the text unchanged are not called per match.
+        binding = (variable.name, groups + 1, None if identity else converter.to_python)
+        return f"({converter.regex})", binding, 1 + inner_groups
 
     def bind_groups(self, starts: Sequence[int]) -> tuple[Binding, ...]:
         """The rule's variables with their group numbers, given where each piece's groups start."""
