@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erlen import Erlen, request
+from erlen import Erlen, g, request
 from erlen.core.request import _decode_json
 
 
@@ -230,6 +230,41 @@ def test_data_and_get_data(app: Erlen, client) -> None:
 
     response = client.post("/raw", data=b"plain body", content_type="text/plain")
     assert response.get_json() == {"data": "plain body", "text": "plain body"}
+
+
+def test_data_survives_a_form_read_of_another_body(app: Erlen, client) -> None:
+    # A hook that checks a form field (CSRF, logging) must not lose a JSON or text body.
+    @app.before_request
+    def peek() -> None:
+        g.token = request.form.get("csrf_token")
+
+    @app.post("/hook")
+    def hook() -> dict[str, Any]:
+        return {"data": request.data.decode(), "token": g.token}
+
+    response = client.post("/hook", json={"event": "paid"})
+    assert response.get_json() == {"data": '{"event": "paid"}', "token": None}
+    response = client.post("/hook", data="raw text", content_type="text/plain")
+    assert response.get_json() == {"data": "raw text", "token": None}
+
+
+def test_data_of_a_form_body_is_parsed_into_form(app: Erlen, client) -> None:
+    # As in Flask (Werkzeug's get_data(parse_form_data=True)): reading data parses the form.
+    @app.post("/form")
+    def form() -> dict[str, Any]:
+        return {"data": request.data.decode(), "form": request.form.to_dict()}
+
+    @app.post("/both")
+    def both() -> dict[str, Any]:
+        return {
+            "parsed": request.get_data(parse_form_data=True).decode(),
+            "form": request.form.to_dict(),
+        }
+
+    response = client.post("/form", data={"a": "b"})
+    assert response.get_json() == {"data": "", "form": {"a": "b"}}
+    response = client.post("/both", data={"a": "b"})
+    assert response.get_json() == {"parsed": "", "form": {"a": "b"}}
 
 
 def test_cookies(app: Erlen, client) -> None:

@@ -164,6 +164,10 @@ class LimitedStream:
             pass
 
 
+#: The bodies that :attr:`Request.form` parses (and so consumes).
+_FORM_MIMETYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
 class Request:
     """An HTTP request, as a view sees it through ``erlen.request``.
 
@@ -461,11 +465,22 @@ class Request:
         """
         return None
 
-    def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
-        """The raw body, read once (within ``MAX_CONTENT_LENGTH``) and kept when ``cache``."""
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """The raw body, read once (within ``MAX_CONTENT_LENGTH``) and kept when ``cache``.
+
+        With ``parse_form_data`` a form body is parsed into :attr:`form` first, which consumes
+        it, so the raw body is empty (Werkzeug's behaviour, which :attr:`data` relies on).
+        """
         if self._data is None:
-            self._check_declared_length()
-            data = self.stream.read() if self.stream is not None else b""
+            if parse_form_data and self.mimetype in _FORM_MIMETYPES:
+                self._load_form()
+            if self._form is not None and self._data is None and self._form_consumed_body():
+                data = b""
+            else:
+                self._check_declared_length()
+                data = self.stream.read() if self.stream is not None else b""
             if not cache:
                 return data.decode(self.charset, "replace") if as_text else data
             self._data = data
@@ -473,12 +488,16 @@ class Request:
             return self._data.decode(self.charset, "replace")
         return self._data
 
+    def _form_consumed_body(self) -> bool:
+        """Whether parsing :attr:`form` read the body (a urlencoded or multipart one)."""
+        return self.stream is not None and self.mimetype in _FORM_MIMETYPES
+
     @property
     def data(self) -> bytes:
-        """The raw body as bytes (empty for form bodies once they were parsed, as in Flask)."""
-        if self._form is not None and self._data is None:
-            return b""
-        return bytes(self.get_data())
+        """The raw body as bytes; a form body is parsed into :attr:`form` instead, which leaves
+        this empty, as in Flask. Any other body is kept whole, whether or not ``form`` was
+        read before (a hook checking a form field must not lose a JSON body)."""
+        return bytes(self.get_data(parse_form_data=True))
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The body parsed as JSON.
