@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -58,6 +59,23 @@ def test_tampered_cookie_gives_empty_session(counter: Erlen) -> None:
     tampered = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
     client.set_cookie("session", tampered)
     assert client.get("/read").text == "None"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"!!!!", b"." + base64.urlsafe_b64encode(b"not zlib").rstrip(b"="), b"e25vcGU"],
+    ids=["not-base64", "not-zlib", "not-json"],
+)
+def test_signed_cookie_that_does_not_decode_gives_empty_session(
+    counter: Erlen, payload: bytes
+) -> None:
+    # Signed with the app's key and salt (another app or an older version sharing them), but
+    # its payload does not decode: a fresh session, not a 500 on every request.
+    serializer = counter.session_interface.get_signing_serializer(counter)  # type: ignore[attr-defined]
+    client = counter.test_client()
+    client.set_cookie("session", serializer.make_signer().sign(payload).decode())
+    assert client.get("/read").text == "None"
+    assert client.get("/count").text == "1"
 
 
 def test_key_rotation_with_fallbacks(counter: Erlen) -> None:

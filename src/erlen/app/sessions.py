@@ -219,7 +219,7 @@ class SecureCookieSessionInterface(SessionInterface):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class(new=True)
-        from itsdangerous import BadSignature
+        from itsdangerous import BadData
 
         lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
         max_age = (
@@ -227,7 +227,9 @@ class SecureCookieSessionInterface(SessionInterface):
         )
         try:
             data = serializer.loads(value, max_age=max_age)
-        except (BadSignature, ValueError, TypeError):
+        except (BadData, ValueError, TypeError):
+            # BadData: a bad signature, or a signed payload that does not decode (signed by
+            # another app sharing the key and salt): a fresh session, never a 500.
             return self.session_class(new=True)
         if not isinstance(data, dict):
             return self.session_class(new=True)
