@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import subprocess
 import sys
 from typing import Annotated, Any
@@ -368,6 +369,42 @@ def test_the_422_is_json_even_for_a_browser(app: Erlen) -> None:
 
     response = app.test_client().get("/find", headers={"Accept": "text/html"})
     assert response.status_code == 422 and response.get_json()["error"]["errors"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity"])
+def test_a_non_finite_float_in_the_query_is_a_422_with_valid_json(app: Erlen, value: str) -> None:
+    @app.get("/price")
+    def price(limit: float) -> dict[str, float]:
+        return {"limit": limit}
+
+    def refuse(constant: str) -> Any:
+        raise AssertionError(f"the 422 holds a bare {constant}, which is not JSON")
+
+    response = app.test_client().get(f"/price?limit={value}")
+    [error] = errors_of(response)
+    assert error["loc"] == ["query", "limit"]
+    json.loads(response.get_data(as_text=True), parse_constant=refuse)
+
+
+@pytest.mark.parametrize("body", ["NaN", "-Infinity", "Infinity", "1e999", "-1e999"])
+def test_a_json_body_with_a_non_finite_number_is_a_400(app: Erlen, body: str) -> None:
+    @app.post("/items")
+    def create(item: Note) -> dict[str, Any]:
+        return {"stars": item.stars}
+
+    @app.post("/plain")
+    def plain() -> Any:
+        return {"got": request.get_json()}
+
+    client = app.test_client()
+    for url in ("/items", "/plain"):
+        response = client.post(
+            url,
+            data=f'{{"title": "t", "stars": {body}}}',
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
+        assert response.status_code == 400, response.get_data(as_text=True)
+        assert "finite" in response.get_json()["error"]["detail"]
 
 
 def test_several_body_parameters_are_read_by_name(app: Erlen) -> None:

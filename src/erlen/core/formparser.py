@@ -83,11 +83,15 @@ def _parse_multipart(
     memory_limit = limits.max_form_memory_size
     spool_size = memory_limit if memory_limit is not None else 500_000
     max_parts = limits.max_form_parts
-    parser = multipart.PushMultipartParser(
-        boundary,
-        content_length=request.content_length if request.content_length is not None else -1,
-        max_segment_count=max_parts if max_parts is not None else float("inf"),
-    )
+    try:
+        parser = multipart.PushMultipartParser(
+            boundary,
+            content_length=request.content_length if request.content_length is not None else -1,
+            max_segment_count=max_parts if max_parts is not None else float("inf"),
+        )
+    except multipart.MultipartError:
+        # An RFC 2231 ``boundary*=`` parameter can decode to any character, a line break too.
+        raise BadRequest("The multipart boundary in the Content-Type is not valid.") from None
     fields: list[tuple[str, str]] = []
     files: list[tuple[str, FileStorage]] = []
     current_field: bytearray | None = None
@@ -132,9 +136,9 @@ def _parse_multipart(
                             )
                 if not chunk:
                     break
-    except multipart.ParserLimitReached:
+    except multipart.ParserLimitReached as exc:
         _close_all(files, current_file)
-        raise RequestEntityTooLarge("The form has more parts than this server accepts.") from None
+        raise RequestEntityTooLarge(_limit_message(str(exc))) from None
     except multipart.MultipartError:
         _close_all(files, current_file)
         raise BadRequest("The multipart body is malformed.") from None
@@ -142,6 +146,17 @@ def _parse_multipart(
         _close_all(files, current_file)
         raise
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
+
+
+def _limit_message(reason: str) -> str:
+    """The limit a multipart body went past, from the parser's message, in the client's terms."""
+    if "count" in reason and "header" not in reason:
+        return "The form has more parts than this server accepts."
+    if "header length" in reason:
+        return "A part of the multipart body has a header line longer than this server accepts."
+    if "header count" in reason:
+        return "A part of the multipart body has more header lines than this server accepts."
+    return "The multipart body goes past a limit of this server."
 
 
 def _check_part(segment: Any) -> None:

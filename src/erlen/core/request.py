@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import json.scanner
+import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -37,7 +38,25 @@ __all__ = ["Request", "BodyStream", "LimitedStream", "Limits"]
 
 _MISSING: Any = object()
 
-_JSON_DECODER = json.JSONDecoder()
+
+class _NotFinite(ValueError):
+    """A JSON body's NaN, Infinity, or a number too large for a float."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):  # 1e999: valid JSON, but no float holds it
+        raise _NotFinite(text)
+    return value
+
+
+#: APPSEC: RFC 8259 JSON, which has no NaN or Infinity (Python's json module reads them, and a
+#: value that became one would be answered as invalid JSON or lost as ``null``).
+_JSON_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 _c_make_scanner: Any = getattr(json.scanner, "c_make_scanner", None)
 #: The decoder's C scanner (None on an interpreter without the ``_json`` accelerator).
 _scan_json: Callable[[str, int], tuple[Any, int]] | None = (
@@ -47,8 +66,8 @@ _JSON_WHITESPACE = " \t\n\r"
 
 
 def _decode_json(text: str) -> Any:
-    """``json.loads(text)``: the same values, and a ``ValueError`` wherever it raises one
-    (its position may differ: the request reports none).
+    """``_JSON_DECODER.decode(text)``: the same values, and a ``ValueError`` wherever it raises
+    one (its position may differ: the request reports none).
 
     PERF: the C scanner called directly, with the whitespace around the document stripped by
     str methods, as ``JSONDecoder.decode`` and ``raw_decode`` do with two Python calls and two
@@ -542,6 +561,11 @@ class Request:
             value = _decode_json(text) if loads is None else loads(text)
         except RecursionError:  # nested past the interpreter's own limit
             raise BadRequest(f"The JSON body is nested deeper than {depth_limit} levels.") from None
+        except _NotFinite as exc:
+            raise BadRequest(
+                f"The JSON body holds {str(exc)[:40]!r}: JSON numbers must be finite "
+                "(no NaN or Infinity, and within a float's range)."
+            ) from None
         except ValueError:
             raise BadRequest("The request body is not valid JSON.") from None
         if "\\u" in text and _has_lone_surrogate(value):

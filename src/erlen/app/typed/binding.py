@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import functools
+import math
 import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NotRequired, Required
@@ -260,7 +261,9 @@ class TypedView:
         if fields:
             name = f"{getattr(self.view, '__qualname__', 'view')}.arguments"
             inputs = TypedDict(name, fields)  # type: ignore[misc]
-            config = ConfigDict(arbitrary_types_allowed=True)
+            # APPSEC: "nan" and "inf" in a query or header are no numbers a client means; they
+            # would come back as null (or invalid JSON) in the answer.
+            config = ConfigDict(arbitrary_types_allowed=True, allow_inf_nan=False)
             self._adapter = TypeAdapter(with_config(config)(inputs))
 
     def bind(self, view_args: dict[str, Any]) -> dict[str, Any]:
@@ -441,6 +444,8 @@ def _masked(value: Any, annotation: Any = None) -> Any:
     depth (``annotation``, when known, is the value's type)."""
     if annotation is not None and _is_secret_type(annotation):
         return HIDDEN
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or Infinity: the error object must stay valid JSON
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, dict):
