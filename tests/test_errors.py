@@ -64,6 +64,14 @@ def test_abort_every_known_status(app: Erlen, client, code: int) -> None:
     assert response.get_json()["error"]["status"] == code
 
 
+def test_abort_knows_every_status_werkzeug_knows() -> None:
+    # A Flask app's abort(451) must not become a 500 on Erlen.
+    werkzeug_exceptions = pytest.importorskip("werkzeug.exceptions")
+    assert set(werkzeug_exceptions.default_exceptions) <= set(default_exceptions)
+    for code, cls in werkzeug_exceptions.default_exceptions.items():
+        assert default_exceptions[code].name == cls().name
+
+
 def test_abort_unknown_status_is_a_programming_error() -> None:
     with pytest.raises(LookupError):
         abort(299)

@@ -42,17 +42,21 @@ __all__ = [
     "RangeNotSatisfiable",
     "ExpectationFailed",
     "ImATeapot",
+    "MisdirectedRequest",
     "UnprocessableEntity",
     "RequestValidationError",
     "Locked",
+    "FailedDependency",
     "PreconditionRequired",
     "TooManyRequests",
     "RequestHeaderFieldsTooLarge",
+    "UnavailableForLegalReasons",
     "InternalServerError",
     "NotImplemented",
     "BadGateway",
     "ServiceUnavailable",
     "GatewayTimeout",
+    "HTTPVersionNotSupported",
     "RequestRedirect",
     "BuildError",
     "default_exceptions",
@@ -237,7 +241,7 @@ class RequestEntityTooLarge(HTTPException):
 
 class URITooLong(HTTPException):
     code = 414
-    name = "Request-URI Too Long"
+    name = "Request URI Too Long"
     description = "The request URL is longer than this server accepts."
 
 
@@ -270,6 +274,12 @@ class ImATeapot(HTTPException):
     code = 418
     name = "I'm a teapot"
     description = "This server is a teapot, not a coffee machine."
+
+
+class MisdirectedRequest(HTTPException):
+    code = 421
+    name = "Misdirected Request"
+    description = "The request was sent to a server that cannot answer for this host."
 
 
 class UnprocessableEntity(HTTPException):
@@ -320,6 +330,12 @@ class Locked(HTTPException):
     description = "The resource is locked."
 
 
+class FailedDependency(HTTPException):
+    code = 424
+    name = "Failed Dependency"
+    description = "The request depended on another request, which failed."
+
+
 class PreconditionRequired(HTTPException):
     code = 428
     name = "Precondition Required"
@@ -336,6 +352,12 @@ class RequestHeaderFieldsTooLarge(HTTPException):
     code = 431
     name = "Request Header Fields Too Large"
     description = "One or more header fields are larger than this server accepts."
+
+
+class UnavailableForLegalReasons(HTTPException):
+    code = 451
+    name = "Unavailable For Legal Reasons"
+    description = "The resource cannot be served, for legal reasons."
 
 
 class InternalServerError(HTTPException):
@@ -380,6 +402,12 @@ class GatewayTimeout(HTTPException):
     code = 504
     name = "Gateway Timeout"
     description = "An upstream server did not answer in time."
+
+
+class HTTPVersionNotSupported(HTTPException):
+    code = 505
+    name = "HTTP Version Not Supported"
+    description = "The server does not support the HTTP version of the request."
 
 
 class RequestRedirect(HTTPException):
@@ -429,9 +457,10 @@ default_exceptions: dict[int, type[HTTPException]] = {
         BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
         RequestTimeout, Conflict, Gone, LengthRequired, PreconditionFailed,
         RequestEntityTooLarge, URITooLong, UnsupportedMediaType, RangeNotSatisfiable,
-        ExpectationFailed, ImATeapot, UnprocessableEntity, Locked, PreconditionRequired,
-        TooManyRequests, RequestHeaderFieldsTooLarge, InternalServerError, NotImplemented,
-        BadGateway, ServiceUnavailable, GatewayTimeout,
+        ExpectationFailed, ImATeapot, MisdirectedRequest, UnprocessableEntity, Locked,
+        FailedDependency, PreconditionRequired, TooManyRequests, RequestHeaderFieldsTooLarge,
+        UnavailableForLegalReasons, InternalServerError, NotImplemented, BadGateway,
+        ServiceUnavailable, GatewayTimeout, HTTPVersionNotSupported,
     )
 }  # fmt: skip
 
