@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erlen import Erlen, make_response, request, session
+from erlen import Erlen, make_response, request, session, url_for
 from erlen.security import SecurityHeaders, secure_filename
 
 # -- secure_filename -----------------------------------------------------------------------------
@@ -317,6 +317,31 @@ def test_trusted_hosts_also_guard_routing_errors(trusted_app: Erlen) -> None:
     """An untrusted Host is refused before routing, so a 404 cannot hint at valid URLs."""
     response = trusted_app.test_client().get("/missing", headers={"Host": "evil.com"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "a.example, evil.example",
+        "a.example,evil.example",
+        "a b",
+        "evil.example/x",
+        "u@evil.example",
+    ],
+    ids=["two-joined", "two-joined-tight", "space", "slash", "userinfo"],
+)
+def test_a_host_header_that_is_not_one_host_is_a_400(app: Erlen, host: str) -> None:
+    # Two Host headers (a server joins them with a comma) must be refused (RFC 9112 3.2):
+    # otherwise url_for(_external=True) builds "http://a.example, evil.example/".
+    @app.get("/")
+    def index() -> str:
+        return url_for("index", _external=True)
+
+    client = app.test_client()
+    response = client.get("/", headers={"Host": host, "Accept": "application/json"})
+    assert response.status_code == 400
+    assert "Host" in response.json["error"]["detail"]
+    assert client.get("/", headers={"Host": "[::1]:8000"}).text == "http://[::1]:8000/"
 
 
 def test_more_header_fields_than_max_header_count_answer_431(interface: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import json.scanner
 import math
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -183,6 +184,10 @@ class LimitedStream:
             pass
 
 
+#: What no ``Host`` value holds: whitespace and separators, and the comma with which a server
+#: joins repeated headers.
+_NOT_IN_HOST = re.compile(r"[\s,/\\@?#]")
+
 #: The bodies that :attr:`Request.form` parses (and so consumes).
 _FORM_MIMETYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 
@@ -283,8 +288,12 @@ class Request:
 
         APPSEC: with ``TRUSTED_HOSTS`` set, a host outside that list raises BadRequest (400), so
         a forged Host header cannot reach absolute URLs the app builds (password-reset links).
+        A value that is no host (two ``Host`` headers, which servers join with a comma, or one
+        with a space, a slash or an ``@``) raises BadRequest too, as RFC 9112 asks.
         """
         host = self.headers.get("Host")
+        if host and _NOT_IN_HOST.search(host):
+            raise BadRequest("The request's Host header is not one valid host.")
         if not host:
             if self.server is None:
                 host = "localhost"
