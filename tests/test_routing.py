@@ -207,9 +207,12 @@ def test_path_converter_spans_segments() -> None:
     assert values_of(router, "/files/a//b/") == {"subpath": "a//b/"}
     assert values_of(router, "/files/line\nbreak") == {"subpath": "line\nbreak"}
     assert values_of(router, "/docs/guide/intro/edit") == {"page": "guide/intro"}
-    for path in ("/files/", "/files//etc/passwd"):
-        with pytest.raises(NotFound):
-            router.match(path, "GET")
+    with pytest.raises(NotFound):
+        router.match("/files/", "GET")
+    # A path value never starts with a slash; with repeated slashes merged the path matches.
+    with pytest.raises(RequestRedirect) as redirect:
+        router.match("/files//etc/passwd", "GET")
+    assert redirect.value.new_url == "/files/etc/passwd"
 
 
 def test_uuid_converter() -> None:
@@ -361,9 +364,50 @@ def test_regex_characters_in_rules_are_literal() -> None:
 
 def test_no_match_raises_not_found() -> None:
     router = make_router(Rule("/", "index"), Rule("/user/<name>", "user"))
-    for path in ("/missing", "/user/a/b", "/user/", "//"):
+    for path in ("/missing", "/user/a/b", "/user/"):
         with pytest.raises(NotFound):
             router.match(path, "GET")
+
+
+@pytest.mark.parametrize(
+    ("path", "merged"),
+    [
+        ("//", "/"),
+        ("/api//users", "/api/users"),
+        ("/api///users//", "/api/users/"),
+        ("/api//users", "/api/users"),
+    ],
+)
+def test_repeated_slashes_redirect_to_the_merged_path(path: str, merged: str) -> None:
+    router = make_router(
+        Rule("/", "index"), Rule("/api/users", "users"), Rule("/api/users/", "users_dir")
+    )
+    with pytest.raises(RequestRedirect) as redirect:
+        router.match(path, "GET")
+    assert redirect.value.new_url == merged
+
+
+def test_repeated_slashes_can_be_kept() -> None:
+    router = make_router(Rule("/api/users", "users"), Rule("/files/<path:name>", "files"))
+    assert values_of(router, "/files/a//b") == {"name": "a//b"}  # a value keeps its slashes
+    router.merge_slashes = False
+    with pytest.raises(NotFound):
+        router.match("/api//users", "GET")
+
+
+def test_the_routers_strict_slashes_applies_to_rules_added_without_their_own() -> None:
+    router = Router()
+    router.strict_slashes = False
+    for rule in (
+        Rule("/about", "about"),
+        Rule("/users/", "users"),
+        Rule("/s", "s", strict_slashes=True),
+    ):
+        router.add(rule)
+    assert endpoint_of(router, "/about/") == "about"
+    assert endpoint_of(router, "/users") == "users"
+    with pytest.raises(NotFound):
+        router.match("/s/", "GET")
 
 
 def test_last_of_a_hundred_dynamic_rules() -> None:
@@ -457,8 +501,9 @@ def test_no_redirect_to_a_scheme_relative_url() -> None:
     router = make_router(Rule("/<path:anything>/", "any"))
     with pytest.raises(RequestRedirect):
         router.match("/evil.com", "GET")
-    with pytest.raises(NotFound):
+    with pytest.raises(RequestRedirect) as redirect:  # merged first: "/evil.com/"
         router.match("//evil.com", "GET")
+    assert redirect.value.new_url == "/evil.com/"
 
 
 def test_strict_slashes_false_matches_both_forms() -> None:
@@ -603,10 +648,17 @@ def test_build_error_for_unknown_endpoint_and_several_missing_values() -> None:
         router.build("page", {"n": 2})
 
 
+def test_build_keeps_a_slash_in_a_string_value_as_werkzeug_does() -> None:
+    # A tag such as "c/c++" in a link must not fail the page; a leading slash stays encoded,
+    # so that "/<name>" cannot build a scheme-relative "//evil.example".
+    router = make_router(Rule("/tag/<name>", "tag"), Rule("/<name>", "top"))
+    assert router.build("tag", {"name": "c/c++"}) == "/tag/c/c++"
+    assert router.build("top", {"name": "/evil.example"}) == "/%2Fevil.example"
+
+
 @pytest.mark.parametrize(
     ("endpoint", "value"),
     [
-        ("name", "a/b"),  # would be split at the slash once decoded
         ("name", ""),
         ("name", "\ud800"),  # not encodable as UTF-8
         ("path", "/etc/passwd"),  # "//etc" would be a scheme-relative URL

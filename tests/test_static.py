@@ -495,7 +495,7 @@ def test_blueprint_static_files_are_cached_as_the_app_and_the_blueprint_say(
 def test_traversal_and_non_files_answer_404(client: Any, tmp_path: Path, path: str) -> None:
     os.symlink(tmp_path / "secret.txt", tmp_path / "static" / "link-out.txt")
     os.symlink(tmp_path, tmp_path / "static" / "dir-link")
-    response = client.get(path)
+    response = client.get(path, follow_redirects=True)  # "//" is merged by a redirect first
     assert response.status_code == 404
     assert b"top secret" not in response.data
 

@@ -359,7 +359,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             rule,
             endpoint,
             methods=methods,
-            strict_slashes=options.pop("strict_slashes", True),
+            strict_slashes=options.pop("strict_slashes", None),
             defaults=options.pop("defaults", None),
             websocket=options.pop("websocket", False),
             subdomain=options.pop("subdomain", None),
@@ -673,8 +673,12 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         """The matched view's return value, still a coroutine for an ``async def`` view."""
         if request.routing_exception is not None:
             exc = request.routing_exception
-            if isinstance(exc, RequestRedirect) and request.query_string:
-                exc = RequestRedirect(f"{exc.new_url}?{request.query_string.decode('latin-1')}")
+            if isinstance(exc, RequestRedirect) and exc.new_url.startswith("/"):
+                # As Werkzeug's: an absolute URL, under the script root (the router knows only
+                # the path below it), the query string kept.
+                url = f"{request.scheme}://{request.host}{request.root_path}{exc.new_url}"
+                query = request.query_string
+                exc = RequestRedirect(f"{url}?{query.decode('latin-1')}" if query else url)
                 # Kept as the request's error, so the dispatch drops its traceback once answered.
                 request.routing_exception = exc
             raise exc

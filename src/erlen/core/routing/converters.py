@@ -95,9 +95,9 @@ class BaseConverter:
 class StringConverter(BaseConverter):
     """``<name>`` or ``<string(minlength=2, maxlength=8):name>``: text without a slash.
 
-    ``length`` fixes the exact number of characters. A value that contains ``/`` cannot be
-    built: the path reaches the router decoded, so ``%2F`` would be seen as a separator and the
-    link would answer 404. Use ``<path:...>`` for such values.
+    ``length`` fixes the exact number of characters. A value that contains ``/`` is built
+    with its slash, as Werkzeug builds it (a link to ``/tag/c/c++`` that this rule will not
+    match): a page must not fail on a user's tag. Use ``<path:...>`` for such values.
     """
 
     def __init__(
@@ -123,12 +123,12 @@ class StringConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         text = value if type(value) is str else str(value)
-        if "/" in text:
-            raise ValueError("contains '/', which a string variable cannot match; use <path:...>")
         too_long = self.maxlength is not None and len(text) > self.maxlength
         if len(text) < self.minlength or too_long:
             raise ValueError(f"length {len(text)} is outside the rule's bounds")
-        return quote_segment(text)
+        quoted = quote_segment(text, slash=True)
+        # APPSEC: a leading slash stays encoded: "/<name>" must never build "//evil.example".
+        return f"%2F{quoted[1:]}" if quoted.startswith("/") else quoted
 
 
 class _NumberConverter(BaseConverter):

@@ -30,6 +30,8 @@ from .rules import Rule
 
 __all__ = ["Router"]
 
+_REPEATED_SLASHES = re.compile("/{2,}")
+
 
 class _Table:
     """The rules of one kind (HTTP or WebSocket), arranged for matching."""
@@ -93,6 +95,12 @@ class Router:
         self._host_matching = False
         #: The subdomain of rules that name none (Werkzeug's ``Map.default_subdomain``).
         self.default_subdomain = ""
+        #: What rules added without ``strict_slashes`` of their own get (Werkzeug's Map
+        #: setting): with False, ``/about/`` matches the rule ``/about`` and the reverse.
+        self.strict_slashes = True
+        #: Whether a path with repeated slashes (``/api//users``) that matches once they are
+        #: merged redirects there, as Werkzeug's ``Map.merge_slashes`` does.
+        self.merge_slashes = True
         #: Whether :meth:`lookup` needs the request's domain: some rule has a subdomain or a
         #: host, or the router matches hosts. PERF: False for most apps, which route on the
         #: path alone.
@@ -229,8 +237,16 @@ class Router:
         allowed = self._allowed(table, path, domain)
         if allowed:
             return MethodNotAllowed(allowed)
-        # APPSEC: "//host" as a Location would send the client to another site.
-        if not path.endswith("/") and not path.startswith("//"):
+        if self.merge_slashes and "//" in path:
+            merged = _REPEATED_SLASHES.sub("/", path)
+            if self._allowed(table, merged, domain):
+                return RequestRedirect(quote_segment(merged, slash=True))
+            path = merged  # and it may lack only its trailing slash
+            redirect = True
+        else:
+            # APPSEC: "//host" as a Location would send the client to another site.
+            redirect = not path.startswith("//")
+        if redirect and not path.endswith("/"):
             slashed = f"{path}/"
             if self._allowed(table, slashed, domain):
                 return RequestRedirect(quote_segment(slashed, slash=True))

@@ -194,6 +194,7 @@ class Rule:
         "websocket", "host", "subdomain", "domain_arguments", "_tokens", "_regex", "_pattern",
         "_pieces", "_variables", "_rank", "_first_segment", "_build_prefix", "_build_slots",
         "_consumed", "_fixed_defaults", "_domains", "provide_automatic_options",
+        "_router_slashes",
     )  # fmt: skip
 
     def __init__(
@@ -201,7 +202,7 @@ class Rule:
         rule: str,
         endpoint: str,
         methods: Iterable[str] | None = None,
-        strict_slashes: bool = True,
+        strict_slashes: bool | None = None,
         defaults: Mapping[str, Any] | None = None,
         websocket: bool = False,
         subdomain: str | None = None,
@@ -219,7 +220,10 @@ class Rule:
         self.rule = rule
         self.endpoint = endpoint
         self.methods: frozenset[str] = frozenset(method_set)
-        self.strict_slashes = strict_slashes
+        self.strict_slashes = True if strict_slashes is None else strict_slashes
+        #: None given: the router's ``strict_slashes`` applies once the rule is added to one,
+        #: as Werkzeug's Map setting does.
+        self._router_slashes = strict_slashes is None
         self.defaults: dict[str, Any] | None = dict(defaults) if defaults is not None else None
         self.websocket = websocket
         #: Set by the app: OPTIONS on this rule is answered with the Allow header.
@@ -267,6 +271,8 @@ class Rule:
         Raises ``LookupError`` for an unknown converter and ``ValueError`` for converter
         arguments or a converter regex that do not work.
         """
+        if self._router_slashes and map is not None:
+            self.strict_slashes = bool(getattr(map, "strict_slashes", True))
         segments: list[list[str | tuple[_Variable, BaseConverter]]] = [[]]
         literals = [""]
         slot_names: list[tuple[str, Callable[[Any], str]]] = []
@@ -500,6 +506,9 @@ class Rule:
         return [
             name for name in self.arguments if values.get(name) is None and name not in defaults
         ]
+
+    def __str__(self) -> str:
+        return self.rule  # as Werkzeug's: str(request.url_rule) is the rule's text
 
     def __repr__(self) -> str:
         methods = ", ".join(sorted(self.methods))
