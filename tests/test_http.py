@@ -764,11 +764,17 @@ def test_accept_without_a_header_names_nothing() -> None:
     assert not Accept(None).provided and Accept("").provided
 
 
-def test_mime_accept_without_a_header_accepts_anything() -> None:
-    accept = MIMEAccept(None)
-    assert accept.best_match(["application/json", "text/html"]) == "application/json"
-    assert accept.quality("image/png") == 1.0
-    assert not accept.provided
+@pytest.mark.parametrize("header", [None, ""])
+def test_mime_accept_without_a_header_names_nothing_as_in_werkzeug(header: str | None) -> None:
+    # Flask code falls back to its own default (best_match(..., default)); the module's
+    # best_match, which Erlen's error pages use, still takes such a client to accept anything.
+    accept = MIMEAccept(header)
+    assert accept.best_match(["application/json", "text/html"]) is None
+    assert accept.best_match(["text/html"], default="text/html") == "text/html"
+    assert accept.quality("image/png") == 0 and accept["text/html"] == 0
+    assert not accept.accept_json and not accept.accept_html
+    assert accept.provided is (header is not None)
+    assert best_match(header, ["application/json", "text/html"]) == "application/json"
     assert MIMEAccept("application/xhtml+xml").accept_xhtml
 
 
@@ -851,3 +857,20 @@ def test_evaluate_preconditions_takes_a_naive_datetime_as_utc() -> None:
     naive = datetime(2026, 1, 2, 3, 4, 5)
     headers = {"If-Modified-Since": "Fri, 02 Jan 2026 03:04:05 GMT"}
     assert evaluate_preconditions("GET", headers, None, naive) == 304
+
+
+@pytest.mark.parametrize(
+    ("header", "scheme", "token"),
+    [("garbage", "garbage", ""), ("Bearer", "bearer", ""), ("x y z", "x", "y z")],
+)
+def test_an_authorization_scheme_without_credentials_reads_as_werkzeug(
+    header: str, scheme: str, token: str
+) -> None:
+    auth = http.parse_authorization(header)
+    assert auth is not None and (auth.type, auth.token) == (scheme, token)
+    assert http.parse_authorization("Basic !!!") is None  # malformed Basic credentials
+
+
+def test_an_accept_header_reads_back_as_its_value() -> None:
+    assert str(LanguageAccept("de, en;q=0.5")) == "de,en;q=0.5"
+    assert str(LanguageAccept(None)) == ""

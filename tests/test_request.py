@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erlen import Erlen, g, request
+from erlen import Erlen, Request, g, request
 from erlen.core.request import _JSON_DECODER, _decode_json
 
 
@@ -747,3 +747,105 @@ def test_any_text_decodes_or_fails_as_the_standard_decoder(text: str) -> None:
 def test_json_without_finite_numbers_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"NaN|Infinity|1e999|1E400"):
         _decode_json(text)
+
+
+# -- Werkzeug's request attributes, compared with Werkzeug's own --------------------------------
+
+_CONDITIONAL_HEADERS = [
+    {"If-None-Match": '"a", W/"b"', "If-Match": "*", "If-Range": '"v1"', "Range": "bytes=0-99"},
+    {
+        "If-Match": '"x", "y"',
+        "If-Modified-Since": "Sun, 06 Nov 1994 08:49:37 GMT",
+        "If-Unmodified-Since": "Sunday, 06-Nov-94 08:49:37 GMT",
+        "If-Range": "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Range": "bytes=500-",
+        "Date": "Sun, 06 Nov 1994 08:49:37 GMT",
+    },
+    {"Range": "bytes=-300", "Pragma": "no-cache, x", "Max-Forwards": "3"},
+    {"Range": "bytes=0-1,5-9", "Origin": "https://a.example", "Content-MD5": "Q2hlY2s="},
+    {
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "X-Token, Content-Type",
+        "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+    },
+    {"Range": "garbage", "If-None-Match": "garbage", "Max-Forwards": "x"},
+    {},
+]
+
+
+def _request_facts(request: Any) -> dict[str, Any]:
+    """What a Flask view reads of these attributes, in a form both frameworks give alike."""
+    found_range = request.range
+    return {
+        "origin": request.origin,
+        "date": request.date,
+        "if_match": (request.if_match.star_tag, request.if_match.as_set(include_weak=True)),
+        "if_none_match": (
+            request.if_none_match.contains("a"),
+            request.if_none_match.contains_weak("b"),
+            request.if_none_match.is_weak("b"),
+            bool(request.if_none_match),
+        ),
+        "if_modified_since": request.if_modified_since,
+        "if_unmodified_since": request.if_unmodified_since,
+        "if_range": (request.if_range.etag, request.if_range.date),
+        "range": None
+        if found_range is None
+        else (found_range.units, found_range.ranges, found_range.range_for_length(1000)),
+        "pragma": "no-cache" in request.pragma,
+        "max_forwards": request.max_forwards,
+        "content_md5": request.content_md5,
+        "acrm": request.access_control_request_method,
+        "acrh": {name.lower() for name in request.access_control_request_headers or ()},
+        "access_route": request.access_route,
+    }
+
+
+@pytest.mark.parametrize("headers", _CONDITIONAL_HEADERS)
+def test_werkzeugs_header_attributes_read_as_werkzeug_reads_them(
+    app: Erlen, headers: dict[str, str]
+) -> None:
+    wrappers = pytest.importorskip("werkzeug.wrappers")
+    test = pytest.importorskip("werkzeug.test")
+    environ = test.EnvironBuilder(headers=headers, environ_base={"REMOTE_ADDR": "1.2.3.4"})
+    expected = _request_facts(wrappers.Request(environ.get_environ()))
+    with app.test_request_context(headers=headers, environ_base={"REMOTE_ADDR": "1.2.3.4"}):
+        assert _request_facts(request) == expected
+
+
+def test_limits_may_be_changed_for_one_request(app: Erlen, client, interface: str) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/small")
+    def small() -> str:
+        return str(len(request.get_data()))
+
+    @app.post("/upload")
+    def upload() -> str:
+        request.max_content_length = 100  # as in Flask 3.1: this view takes larger bodies
+        return str(len(request.get_data()))
+
+    assert client.post("/small", data=b"x" * 50).status_code == 413
+    if interface == "wsgi":
+        assert client.post("/upload", data=b"x" * 50).text == "50"
+    else:  # received on the event loop before the view runs, under the app's limit
+        assert client.post("/upload", data=b"x" * 50).status_code == 413
+    assert client.post("/upload", data=b"x" * 150).status_code == 413
+    assert client.post("/small", data=b"x" * 50).status_code == 413  # the app's limit stands
+
+
+def test_on_json_loading_failed_decides_what_bad_json_gives(app: Erlen, client) -> None:
+    class LenientRequest(Request):
+        def on_json_loading_failed(self, e: Any) -> Any:
+            return {"invalid": e is not None}
+
+    app.request_class = LenientRequest
+
+    @app.post("/j")
+    def j() -> Any:
+        return request.get_json()
+
+    assert client.post("/j", data="{nope", content_type="application/json").get_json() == {
+        "invalid": True
+    }
+    assert client.post("/j", data="x", content_type="text/plain").get_json() == {"invalid": False}

@@ -25,8 +25,10 @@ __all__ = [
     "Authorization",
     "CharsetAccept",
     "ETags",
+    "IfRange",
     "LanguageAccept",
     "MIMEAccept",
+    "Range",
     "UserAgent",
     "InvalidPath",
     "TooManyFields",
@@ -44,8 +46,10 @@ __all__ = [
     "parse_cookie",
     "parse_date",
     "parse_etags",
+    "parse_if_range",
     "parse_options_header",
     "parse_qsl",
+    "parse_range",
     "parse_range_header",
     "prefers_json",
     "quote_etag",
@@ -648,8 +652,42 @@ class ETags:
     def __contains__(self, etag: object) -> bool:
         return self.is_any or etag in self.strong
 
+    def contains(self, etag: str) -> bool:
+        """Whether ``etag`` matches by the strong comparison (Werkzeug's name for ``in``)."""
+        return etag in self
+
     def contains_weak(self, etag: str) -> bool:
         return self.is_any or etag in self.strong or etag in self.weak
+
+    def contains_raw(self, etag: str) -> bool:
+        """Whether a quoted tag (``"abc"`` or ``W/"abc"``) matches, weakly when it is weak."""
+        tag, weak = unquote_etag(etag)
+        if tag is None:
+            return False
+        return self.contains_weak(tag) if weak else tag in self
+
+    def is_weak(self, etag: str) -> bool:
+        return etag in self.weak
+
+    def is_strong(self, etag: str) -> bool:
+        return etag in self.strong
+
+    @property
+    def star_tag(self) -> bool:
+        """Werkzeug's name for :attr:`is_any`: the header was ``*``."""
+        return self.is_any
+
+    def as_set(self, include_weak: bool = False) -> set[str]:
+        return set(self.strong | self.weak) if include_weak else set(self.strong)
+
+    def to_header(self) -> str:
+        if self.is_any:
+            return "*"
+        tags = [f'"{tag}"' for tag in sorted(self.strong)]
+        return ", ".join(tags + [f'W/"{tag}"' for tag in sorted(self.weak)])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.strong))  # as Werkzeug's: the strong tags
 
     def __bool__(self) -> bool:
         return self.is_any or bool(self.strong) or bool(self.weak)
@@ -724,6 +762,34 @@ class _HeaderGetter(Protocol):
     def get(self, name: str, /) -> str | None: ...
 
 
+class IfRange:
+    """An ``If-Range`` header: an entity tag (``etag``) or a date (``date``), as Werkzeug's."""
+
+    __slots__ = ("etag", "date")
+
+    def __init__(self, etag: str | None = None, date: datetime | None = None) -> None:
+        self.etag = etag
+        self.date = date
+
+    def to_header(self) -> str:
+        if self.date is not None:
+            return http_date(self.date)
+        return quote_etag(self.etag) if self.etag is not None else ""
+
+    def __repr__(self) -> str:
+        return f"<IfRange {self.to_header()!r}>"
+
+
+def parse_if_range(value: str | None) -> IfRange:
+    """The :class:`IfRange` of a header; an empty one when absent. Never raises."""
+    if not value:
+        return IfRange()
+    date = parse_date(value)
+    if date is not None:
+        return IfRange(date=date)
+    return IfRange(etag=unquote_etag(value)[0])
+
+
 # -- ranges -------------------------------------------------------------------------------------
 
 _MAX_RANGES = 100
@@ -769,6 +835,78 @@ def parse_range_header(value: str | None, length: int) -> list[tuple[int, int]] 
         if start < length:
             ranges.append((start, min(stop, length)))
     return _merge_overlapping(ranges)
+
+
+class Range:
+    """A ``Range`` header as the client wrote it, before the body's length is known.
+
+    ``ranges`` holds ``(start, stop)`` pairs with ``stop`` exclusive; ``stop`` is None for an
+    open range (``bytes=500-``), and a suffix range (``bytes=-500``) is ``(-500, None)``, as in
+    Werkzeug. :meth:`range_for_length` resolves a single range against a length.
+    """
+
+    __slots__ = ("units", "ranges")
+
+    def __init__(self, units: str, ranges: list[tuple[int, int | None]]) -> None:
+        self.units = units
+        self.ranges = ranges
+
+    def range_for_length(self, length: int | None) -> tuple[int, int] | None:
+        """``(start, stop)`` of the one range for a body of ``length`` bytes; None for several
+        ranges, another unit or an unsatisfiable range."""
+        if self.units != "bytes" or length is None or len(self.ranges) != 1:
+            return None
+        found = parse_range_header(self.to_header(), length)
+        return found[0] if found else None
+
+    def to_header(self) -> str:
+        parts = []
+        for start, stop in self.ranges:
+            if stop is None:
+                parts.append(f"{start}-" if start >= 0 else str(start))
+            else:
+                parts.append(f"{start}-{stop - 1}")
+        return f"{self.units}={','.join(parts)}"
+
+    def to_content_range_header(self, length: int | None) -> str | None:
+        found = self.range_for_length(length)
+        if found is None or length is None:
+            return None
+        return content_range(found[0], found[1], length)
+
+    def __repr__(self) -> str:
+        return f"<Range {self.to_header()!r}>"
+
+
+def parse_range(value: str | None) -> Range | None:
+    """The :class:`Range` of a header; None when absent or malformed. Never raises."""
+    if not value:
+        return None
+    units, equals, spec = value.partition("=")
+    units = units.strip().lower()
+    if not equals or not is_token(units):
+        return None
+    ranges: list[tuple[int, int | None]] = []
+    for item in spec.split(",", _MAX_RANGES + 1):
+        first, dash, last = item.strip().partition("-")
+        first, last = first.rstrip(), last.lstrip()
+        if not dash:
+            return None
+        if not first:
+            if not _is_digits(last):
+                return None
+            ranges.append((-_to_int(last), None))
+        elif not _is_digits(first) or (last and not _is_digits(last)):
+            return None
+        else:
+            start = _to_int(first)
+            stop = _to_int(last) + 1 if last else None
+            if stop is not None and stop <= start:
+                return None
+            ranges.append((start, stop))
+    if not ranges or len(ranges) > _MAX_RANGES:
+        return None
+    return Range(units, ranges)
 
 
 def parse_content_length(value: str | None) -> int | None:
@@ -1036,6 +1174,9 @@ class Accept:
     def __bool__(self) -> bool:
         return bool(self.entries)
 
+    def __str__(self) -> str:
+        return self.to_header()  # as Werkzeug's: the header value
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.value!r}>"
 
@@ -1043,9 +1184,10 @@ class Accept:
 class MIMEAccept(Accept):
     """An ``Accept`` header, with the query methods views use for content negotiation.
 
-    Media ranges match as RFC 9110 says (``text/*``, ``*/*``). Unlike the other headers, a
-    missing ``Accept`` means the client takes anything: every offer has quality 1 and
-    :meth:`best_match` picks the first.
+    Media ranges match as RFC 9110 says (``text/*``, ``*/*``). As in Werkzeug, a missing or
+    empty ``Accept`` names nothing: every quality is 0, :meth:`best_match` returns its
+    ``default`` and ``accept_json`` is False, so a view's own default applies (Erlen's error
+    pages, which treat such a client as taking anything, use :func:`best_match` instead).
     """
 
     __slots__ = ()
@@ -1058,10 +1200,12 @@ class MIMEAccept(Accept):
 
     def best_match(self, offers: Sequence[str], default: str | None = None) -> str | None:
         """The offer the client prefers, or ``default`` when it accepts none of them."""
+        if not self.entries:
+            return default
         return best_match(self.value, offers, default)
 
     def quality(self, mimetype: str) -> float:
-        return accept_quality(self.value, mimetype)
+        return accept_quality(self.value, mimetype) if self.entries else 0.0
 
     @property
     def accept_json(self) -> bool:
@@ -1234,13 +1378,14 @@ def _parse_auth_params(text: str) -> dict[str, str] | None:
 
 
 def parse_authorization(value: str | None) -> Authorization | None:
-    """``Basic`` credentials (base64 ``user:password``) or a ``<scheme> <token>``; None for a
-    missing or malformed header. Never raises."""
+    """``Basic`` credentials (base64 ``user:password``) or a ``<scheme> <token>`` (a scheme
+    alone gives an empty token, as in Werkzeug); None for a missing header or malformed Basic
+    credentials or parameters. Never raises."""
     if not value:
         return None
     scheme, _, rest = value.strip().partition(" ")
     scheme, rest = scheme.lower(), rest.strip()
-    if not scheme or not rest:
+    if not scheme:
         return None
     if scheme == "basic":
         import base64

@@ -17,6 +17,7 @@ import json.scanner
 import math
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -131,6 +132,12 @@ class Limits:
         #: Host names the app answers to (``TRUSTED_HOSTS``); ``.example.org`` also allows its
         #: subdomains. None accepts any host.
         self.trusted_hosts = tuple(trusted_hosts) if trusted_hosts is not None else None
+
+    def replace(self, **changes: Any) -> Limits:
+        """A copy with ``changes``: limits are shared by an app's requests, never changed."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return Limits(**values)
 
 
 DEFAULT_LIMITS = Limits()
@@ -424,6 +431,139 @@ class Request:
         return http.parse_authorization(self.headers.get("Authorization"))
 
     @property
+    def origin(self) -> str | None:
+        """The ``Origin`` header: where a cross-origin (CORS) request comes from."""
+        value = self.headers.get("Origin")
+        return str(value) if value is not None else None
+
+    @property
+    def date(self) -> datetime | None:
+        """The ``Date`` header as an aware UTC datetime (None when absent or unreadable)."""
+        return http.parse_date(self.headers.get("Date"))
+
+    @property
+    def if_match(self) -> http.ETags:
+        """The ``If-Match`` header's entity tags (empty when absent)."""
+        return http.parse_etags(self.headers.get("If-Match"))
+
+    @property
+    def if_none_match(self) -> http.ETags:
+        """The ``If-None-Match`` header's entity tags (empty when absent)."""
+        return http.parse_etags(self.headers.get("If-None-Match"))
+
+    @property
+    def if_modified_since(self) -> datetime | None:
+        return http.parse_date(self.headers.get("If-Modified-Since"))
+
+    @property
+    def if_unmodified_since(self) -> datetime | None:
+        return http.parse_date(self.headers.get("If-Unmodified-Since"))
+
+    @property
+    def if_range(self) -> http.IfRange:
+        """The ``If-Range`` header: its ``etag`` or its ``date`` (both None when absent)."""
+        return http.parse_if_range(self.headers.get("If-Range"))
+
+    @property
+    def range(self) -> http.Range | None:
+        """The ``Range`` header, parsed (None when absent or malformed)."""
+        return http.parse_range(self.headers.get("Range"))
+
+    @property
+    def pragma(self) -> frozenset[str]:
+        """The ``Pragma`` header's directives, lower case: ``"no-cache" in request.pragma``."""
+        value = self.headers.get("Pragma") or ""
+        return frozenset(item.strip().lower() for item in value.split(",") if item.strip())
+
+    @property
+    def max_forwards(self) -> int | None:
+        return http.parse_content_length(self.headers.get("Max-Forwards"))
+
+    @property
+    def content_md5(self) -> str | None:
+        value = self.headers.get("Content-MD5")
+        return str(value) if value is not None else None
+
+    @property
+    def access_control_request_method(self) -> str | None:
+        """A CORS preflight's ``Access-Control-Request-Method``."""
+        value = self.headers.get("Access-Control-Request-Method")
+        return str(value) if value is not None else None
+
+    @property
+    def access_control_request_headers(self) -> frozenset[str] | None:
+        """A CORS preflight's ``Access-Control-Request-Headers``, lower case (None without)."""
+        value = self.headers.get("Access-Control-Request-Headers")
+        if value is None:
+            return None
+        return frozenset(item.strip().lower() for item in value.split(",") if item.strip())
+
+    @property
+    def access_route(self) -> list[str]:
+        """The client and the proxies between, from ``X-Forwarded-For`` (client first), else
+        the client address. Any client can write that header: trust it only behind a proxy
+        that sets it (see :class:`~erlen.middleware.ProxyFix`)."""
+        forwarded = self.headers.get("X-Forwarded-For")
+        if forwarded:
+            return [item.strip() for item in forwarded.split(",") if item.strip()]
+        return [self.remote_addr] if self.remote_addr else []
+
+    @property
+    def remote_user(self) -> str | None:
+        """The user a server authenticated (``REMOTE_USER`` in a WSGI environ)."""
+        value = self.environ.get("REMOTE_USER") if self.environ is not None else None
+        return str(value) if value is not None else None
+
+    @property
+    def is_multithread(self) -> bool:
+        return bool(self.environ.get("wsgi.multithread")) if self.environ is not None else False
+
+    @property
+    def is_multiprocess(self) -> bool:
+        return bool(self.environ.get("wsgi.multiprocess")) if self.environ is not None else False
+
+    @property
+    def is_run_once(self) -> bool:
+        return bool(self.environ.get("wsgi.run_once")) if self.environ is not None else False
+
+    # -- limits, per request as in Flask -------------------------------------------------------
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body size limit for this request: ``MAX_CONTENT_LENGTH`` unless set here (a
+        view for large uploads may raise it before it reads the body, as in Flask; over ASGI
+        the body is received before the view runs, under the app's limit)."""
+        return self.limits.max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self.limits = self.limits.replace(max_content_length=value)
+        stream = self.stream
+        if isinstance(stream, LimitedStream):
+            stream._limit = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        return self.limits.max_form_memory_size
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self.limits = self.limits.replace(max_form_memory_size=value)
+
+    @property
+    def max_form_parts(self) -> int | None:
+        return self.limits.max_form_parts
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self.limits = self.limits.replace(max_form_parts=value)
+
+    @property
+    def trusted_hosts(self) -> list[str] | None:
+        hosts = self.limits.trusted_hosts
+        return list(hosts) if hosts is not None else None
+
+    @property
     def accept_mimetypes(self) -> http.MIMEAccept:
         """The ``Accept`` header: ``best_match(offers)``, ``quality(mimetype)``, ``in``,
         ``accept_json`` and ``accept_html``, as in Flask."""
@@ -539,18 +679,26 @@ class Request:
         if not (force or self.is_json):
             if silent:
                 return None
-            raise UnsupportedMediaType(
-                "The request body must be JSON, with Content-Type: application/json."
-            )
+            return self.on_json_loading_failed(None)
         try:
             value = self._load_json(self.get_data(cache=cache))
-        except BadRequest:
+        except BadRequest as exc:
             if silent:
                 return None
-            raise
+            return self.on_json_loading_failed(exc)
         if cache:
             self._json = value
         return value
+
+    def on_json_loading_failed(self, e: BadRequest | None) -> Any:
+        """What :meth:`get_json` does with a body that is not JSON (``e``, the 400 saying why)
+        or not declared JSON (``e`` None): raise, as Flask's does. A subclass may raise its
+        own error, or return a value for ``get_json`` to return instead."""
+        if e is not None:
+            raise e
+        raise UnsupportedMediaType(
+            "The request body must be JSON, with Content-Type: application/json."
+        )
 
     @property
     def json(self) -> Any:

@@ -46,8 +46,9 @@ class FileStorage:
             content_type = self.headers.get("Content-Type")
         self.content_type = content_type
         if content_length is None:
-            content_length = self.headers.get("Content-Length", type=int)
-        self.content_length = content_length
+            # As Werkzeug's: 0 when the part declared no length (browsers declare none).
+            content_length = self.headers.get("Content-Length", 0, type=int)
+        self.content_length: int = content_length
         self._parsed: tuple[str, dict[str, str]] | None = None
 
     def _parse_content_type(self) -> tuple[str, dict[str, str]]:
