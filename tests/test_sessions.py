@@ -78,6 +78,16 @@ def test_signed_cookie_that_does_not_decode_gives_empty_session(
     assert client.get("/count").text == "1"
 
 
+def test_clearing_a_session_that_failed_to_load_deletes_its_cookie(counter: Erlen) -> None:
+    # A cookie signed with a key rotated since: clear() on logout must not leave it behind.
+    client = counter.test_client()
+    client.set_cookie("session", "eyJuIjoxfQ.signed-with-an-old-key.xxxx")
+    deletion = client.get("/logout").headers.getlist("Set-Cookie")
+    assert len(deletion) == 1 and deletion[0].startswith("session=;") and "Max-Age=0" in deletion[0]
+    assert client.get_cookie("session") is None
+    assert "Set-Cookie" not in counter.test_client().get("/logout").headers  # none to delete
+
+
 def test_key_rotation_with_fallbacks(counter: Erlen) -> None:
     client = counter.test_client()
     client.get("/count")

@@ -239,15 +239,18 @@ class SecureCookieSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
-        ctx = _lookup_request_context("save_session")
-        secure = self.get_cookie_secure(app, ctx.request)
+        request = _lookup_request_context("save_session").request
+        assert request is not None  # a request context always carries one
+        secure = self.get_cookie_secure(app, request)
         samesite = self.get_cookie_samesite(app)
         httponly = self.get_cookie_httponly(app)
         partitioned = self.get_cookie_partitioned(app)
         if session.accessed:
             _vary_on_cookie(response)
         if not session:
-            if session.modified and not session.new:
+            # A cleared session deletes the client's cookie, also one that failed to load (a
+            # key rotated since, a tampered value): left in place, it would come back each time.
+            if session.modified and (not session.new or name in request.cookies):
                 response.delete_cookie(
                     name, path=path, domain=domain, secure=secure, httponly=httponly,
                     samesite=samesite, partitioned=partitioned,
