@@ -361,8 +361,9 @@ def dump_cookie(
     """The value of a ``Set-Cookie`` header.
 
     ``expires`` takes a datetime, a Unix timestamp or a ready HTTP date; ``max_age`` seconds or a
-    timedelta. ``samesite`` is ``"Strict"``, ``"Lax"`` or ``"None"`` in any case. ``partitioned``
-    (CHIPS) implies ``secure``, as browsers require.
+    timedelta (an ``Expires`` that many seconds ahead is written too, unless given).
+    ``samesite`` is ``"Strict"``, ``"Lax"`` or ``"None"`` in any case. ``partitioned`` (CHIPS)
+    implies ``secure``, as browsers require.
 
     APPSEC: ``ValueError`` for a key that is not a token, a ``samesite`` outside those three, or
     a path, domain or expires holding ``;`` or control characters. A value outside RFC 6265's
@@ -377,11 +378,16 @@ def dump_cookie(
         parts.append(f"Path={_check_attribute('path', url_quote(path))}")
     if domain is not None:
         parts.append(f"Domain={_check_attribute('domain', domain)}")
+    seconds = None
+    if max_age is not None:
+        seconds = int(max_age.total_seconds()) if isinstance(max_age, timedelta) else int(max_age)
+        if expires is None:
+            # As Werkzeug writes it: clients that predate Max-Age read the date instead.
+            expires = datetime.now(UTC) + timedelta(seconds=seconds)
     if expires is not None:
         text = expires if isinstance(expires, str) else http_date(expires)
         parts.append(f"Expires={_check_attribute('expires', text)}")
-    if max_age is not None:
-        seconds = int(max_age.total_seconds()) if isinstance(max_age, timedelta) else int(max_age)
+    if seconds is not None:
         parts.append(f"Max-Age={seconds}")
     if secure or partitioned:
         parts.append("Secure")
