@@ -18,7 +18,14 @@ from erlen import (
     session,
 )
 from erlen.sessions import SecureCookieSession, SessionInterface
-from erlen.testing import EnvironBuilder, ErlenCliRunner, TestClient, TestResponse, build_environ
+from erlen.testing import (
+    ClientRedirectError,
+    EnvironBuilder,
+    ErlenCliRunner,
+    TestClient,
+    TestResponse,
+    build_environ,
+)
 
 
 @pytest.fixture
@@ -290,8 +297,22 @@ def test_followed_redirect_keeps_the_base_url(redirects: Erlen) -> None:
 
 
 def test_redirect_loop_is_an_error(redirects: Erlen) -> None:
-    with pytest.raises(RuntimeError, match="more than 20 redirects"):
+    # Werkzeug's error, raised at the first repeated request; still a RuntimeError.
+    calls = []
+    redirects.before_request(lambda: calls.append(request.path) and None)
+    with pytest.raises(ClientRedirectError, match="Loop detected") as error:
         redirects.test_client().get("/loop", follow_redirects=True)
+    assert isinstance(error.value, RuntimeError)
+    assert calls == ["/loop"]  # the repeat is seen before it is sent
+
+
+def test_a_long_redirect_chain_is_an_error(echo: Erlen) -> None:
+    @echo.route("/hop/<int:n>")
+    def hop(n: int) -> Response:
+        return redirect(f"/hop/{n + 1}")
+
+    with pytest.raises(ClientRedirectError, match="more than 20 redirects"):
+        echo.test_client().get("/hop/0", follow_redirects=True)
 
 
 # -- session_transaction -------------------------------------------------------------------------

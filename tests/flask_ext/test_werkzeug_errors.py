@@ -146,3 +146,14 @@ def test_trapped_bad_requests_reach_the_test_as_exceptions(
     else:
         assert client.get("/abort").status_code == 400
     assert app.trap_http_exception(wz.BadRequest()) is abort_trapped
+
+
+def test_a_redirect_loop_raises_werkzeugs_client_redirect_error(app: flask.Flask) -> None:
+    from werkzeug.test import ClientRedirectError
+
+    @app.route("/loop")
+    def loop() -> flask.Response:
+        return flask.redirect("/loop")
+
+    with pytest.raises(ClientRedirectError):
+        app.test_client().get("/loop", follow_redirects=True)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from .testing_asgi import WebSocketTestSession
 
 __all__ = [
+    "ClientRedirectError",
     "Cookie",
     "EnvironBuilder",
     "ErlenCliRunner",
@@ -61,6 +62,22 @@ __all__ = [
 
 #: Status codes ``follow_redirects`` follows; only 307 and 308 repeat the method and body.
 REDIRECT_CODES = frozenset((301, 302, 303, 307, 308))
+
+
+class ClientRedirectError(RuntimeError):
+    """``follow_redirects`` met a loop (a request it already made) or too many redirects.
+
+    Werkzeug's name; ``erlen.flask_patch`` makes Werkzeug's class one of its bases.
+    """
+
+
+def _request_key(builder: EnvironBuilder) -> tuple[str, ...]:
+    """What makes two requests of a redirect chain the same request."""
+    return (
+        builder.method, builder.url_scheme, builder.host, builder.script_root, builder.path,
+        builder.query_string,
+    )  # fmt: skip
+
 
 #: How many redirects one call follows before it gives up (a loop, most likely).
 MAX_REDIRECTS = 20
@@ -362,15 +379,23 @@ class TestClient:
         try:
             response = self._send(builder)
             history: list[TestResponse] = []
+            visited = {_request_key(builder)}
             while follow_redirects and response.status_code in REDIRECT_CODES:
                 if len(history) >= MAX_REDIRECTS:
-                    raise RuntimeError(
+                    raise ClientRedirectError(
                         f"The test client followed more than {MAX_REDIRECTS} redirects, the "
                         f"last to {response.location!r}: the app probably redirects in a loop."
                     )
                 response.history = tuple(history)
                 history.append(response)
                 builder = self._redirect_builder(response, builder)
+                key = _request_key(builder)
+                if key in visited:
+                    raise ClientRedirectError(
+                        f"Loop detected: a {response.status_code} redirect to "
+                        f"{response.location!r} was already made."
+                    )
+                visited.add(key)
                 response = self._send(builder)
             response.history = tuple(history)
             return response

@@ -30,6 +30,7 @@ import importlib.util
 import sys
 from types import ModuleType
 
+from ..adapters.testing import ClientRedirectError
 from ..core.datastructures import BadRequestKeyError
 from ..core.errors import BuildError, RequestRedirect, default_exceptions
 
@@ -96,6 +97,7 @@ def _adopt_werkzeug_errors() -> None:
     try:
         import werkzeug.exceptions as wz_errors
         import werkzeug.routing as wz_routing
+        import werkzeug.test as wz_test
     except ImportError:  # no Werkzeug, so no Flask code that could test for its classes
         return
 
@@ -108,6 +110,7 @@ def _adopt_werkzeug_errors() -> None:
         (BadRequestKeyError, wz_errors.BadRequestKeyError),
         (RequestRedirect, wz_routing.RequestRedirect),
         (BuildError, wz_routing.BuildError),
+        (ClientRedirectError, wz_test.ClientRedirectError),
     ]
     for erlen_class, werkzeug_class in pairs:
         if not issubclass(erlen_class, werkzeug_class):
