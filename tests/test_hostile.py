@@ -248,8 +248,12 @@ CASES = [
     Case("static: ../ (not normalised)", http_request(b"/static/../secret.txt"), 404, "erlen"),
     Case("static: ..%5c (backslash)", http_request(b"/static/..%5csecret.txt"), 404, "erlen"),
     Case("static: raw backslash", http_request(b"/static/..\\secret.txt"), 404, "erlen"),
-    Case("static: absolute path //", http_request(b"/static//etc/passwd"), 404, "erlen"),
-    Case("static: absolute path %2f", http_request(b"/static/%2fetc/passwd"), 404, "erlen"),
+    # Repeated slashes redirect to the merged path (Werkzeug's merge_slashes), which is
+    # /static/etc/passwd on the same host: a file the static folder does not hold, so 404.
+    # (A redirect page reads as "app": it is no error object.)
+    Case("static: absolute path //", http_request(b"/static//etc/passwd"), 308, "app"),
+    Case("static: absolute path %2f", http_request(b"/static/%2fetc/passwd"), 308, "app"),
+    Case("static: merged path", http_request(b"/static/etc/passwd"), 404, "erlen"),
     Case(
         "static: double-encoded %252e%252e",
         http_request(b"/static/%252e%252e/secret.txt"),
@@ -629,7 +633,7 @@ def test_hostile_request_over_asgi_gets_a_bounded_answer(uvicorn_port: int, case
     """
     answer = send(uvicorn_port, case.data)
     assert answer.seconds < TIMEOUT
-    assert 400 <= answer.status < 500 or answer.status in (200, 302), answer.head[:200]
+    assert 400 <= answer.status < 500 or answer.status in (200, 302, 308), answer.head[:200]
     assert b"SECRET" not in answer.body
     if answer.answered_by == "uvicorn":
         assert answer.status == 400  # its parser refused the request before the app saw it

@@ -1,14 +1,26 @@
-"""app.run() and `erlen run`: a real multi-threaded HTTP/1.1 server, banner, access log, Ctrl-C."""
+"""app.run() and `erlen run`: a real multi-threaded HTTP/1.1 server, banner, access log, Ctrl-C,
+and what it does not let a hostile or slow client do."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import resource
+import socket
 import textwrap
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from erlen import Erlen, request
+from erlen.adapters.serving import MAX_UNSENT_BUFFERS, make_server
 
 from .conftest import ROOT
 
@@ -172,3 +184,191 @@ def test_reloader_killed_by_pid_stops_its_server(start_server, tmp_path: Path) -
         time.sleep(0.1)
     else:
         raise AssertionError("the reloader's server still answers after the reloader was killed")
+
+
+# -- waitress as make_server sets it up: what a hostile or slow client can do -------------------
+
+
+@contextmanager
+def erlen_waitress(app: Erlen, **options: Any) -> Iterator[int]:
+    """``app`` under waitress as ``app.run()`` sets it up (``make_server(**options)``), in a
+    daemon thread of this process; yields its port. Stopping closes every socket from the
+    server's own loop thread, as ``conftest.waitress_in_thread`` does."""
+    server = make_server(app, "127.0.0.1", 0, **options)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)
+    finally:
+
+        def close_everything() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_everything)
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
+
+
+def echo_app(static_folder: Path | None = None) -> Erlen:
+    """An app whose ``/`` says which host it was asked for and how large a body it read."""
+    app = Erlen("serving", static_folder=str(static_folder) if static_folder else None)
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> dict[str, Any]:
+        return {"host": request.host, "size": len(request.get_data())}
+
+    return app
+
+
+def exchange(port: int, data: bytes, timeout: float = 5.0) -> bytes:
+    """Send ``data`` on a new connection and return everything read until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    return answer
+
+
+def head(target: bytes, *fields: bytes, method: bytes = b"GET") -> bytes:
+    """A request's header block, its body left to the caller."""
+    return b"%s %s HTTP/1.1\r\n%s\r\n" % (method, target, b"".join(f + b"\r\n" for f in fields))
+
+
+@pytest.mark.parametrize("target", [b"http://[::1/", b"http://[/"])
+def test_a_target_that_is_no_url_gets_a_400(target: bytes) -> None:
+    with erlen_waitress(echo_app()) as port:
+        answer = exchange(port, head(target, b"Host: x", b"Connection: close"))
+        assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+        assert b"not a valid URL" in answer
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [(b"Host: a.example", b"Host: evil.example"), (b"Host: a.example", b"hOST:a.example")],
+    ids=["different", "same, other case"],
+)
+def test_more_than_one_host_header_gets_a_400(fields: tuple[bytes, bytes]) -> None:
+    """RFC 9112 section 3.2; waitress would pass "a.example, evil.example" on as the host."""
+    with erlen_waitress(echo_app()) as port:
+        answer = exchange(port, head(b"/", *fields, b"Connection: close"))
+        assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+        assert b"only one Host header" in answer
+        answer = exchange(port, head(b"/", b"Host: a.example", b"Connection: close"))
+        assert answer.startswith(b"HTTP/1.1 200 ") and b'"host":"a.example"' in answer
+
+
+def test_a_body_slower_than_body_min_rate_is_cut_off_after_body_timeout() -> None:
+    with erlen_waitress(echo_app(), body_timeout=0.5, body_min_rate=100) as port:
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=0.1) as sock:
+            sock.sendall(head(b"/", b"Host: x", b"Content-Length: 1000", method=b"POST") + b"a")
+            closed_after = None
+            while closed_after is None and time.monotonic() - started < 3:
+                try:
+                    sock.send(b"a")  # 10 bytes a second
+                    if sock.recv(1) == b"":
+                        closed_after = time.monotonic() - started
+                except TimeoutError:
+                    continue
+                except OSError:  # reset
+                    closed_after = time.monotonic() - started
+    assert closed_after is not None, "the trickling body was never cut off"
+    assert 0.5 <= closed_after < 2.5, closed_after
+
+
+def test_an_upload_at_a_normal_pace_may_outlast_body_timeout() -> None:
+    with (
+        erlen_waitress(echo_app(), body_timeout=0.5, body_min_rate=1000) as port,
+        socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
+    ):
+        sock.sendall(head(b"/", b"Host: x", b"Content-Length: 3000", method=b"POST"))
+        for _ in range(30):  # 2000 bytes a second, for 1.5 s
+            sock.sendall(b"a" * 100)
+            time.sleep(0.05)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200 ") and b'"size":3000' in answer, answer[:200]
+
+
+def test_slow_bodies_make_room_for_new_clients_at_the_connection_limit() -> None:
+    """100 connections that send their headers, then hold their bodies back, would fill
+    waitress's ``connection_limit``: the one furthest behind ``body_min_rate`` makes room."""
+    with erlen_waitress(echo_app()) as port:
+        slow = []
+        try:
+            for number in range(100):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+                sock.sendall(head(b"/", b"Host: x", b"Content-Length: 1000", method=b"POST"))
+                slow.append(sock)
+                if number >= 90:  # near the limit, let the server read each one's headers
+                    time.sleep(0.02)
+            time.sleep(0.1)
+            answer = exchange(port, head(b"/", b"Host: x", b"Connection: close"), timeout=2)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def _open_files_under(folder: Path) -> int:
+    """How many descriptors of this process are open on files under ``folder``."""
+    count = 0
+    for descriptor in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # gone since listed
+            if os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(folder)):
+                count += 1
+    return count
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_a_client_that_pipelines_and_never_reads_holds_few_files_open(tmp_path: Path) -> None:
+    """Each queued answer of a static file keeps the file open until sent; a client that asks
+    for 200 and reads none held 200 open (and ten such clients took a select() loop past its
+    1024 descriptors). Once the client reads, every answer still arrives, in order."""
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "big.bin").write_bytes(b"x" * 8 * 1024 * 1024)  # fills the socket buffers
+    (static / "a.css").write_text("body{}")
+    requests = 200
+    with erlen_waitress(echo_app(static)) as port, socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(5)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(
+            head(b"/static/big.bin", b"Host: x") + head(b"/static/a.css", b"Host: x") * requests
+        )
+        held_open = []
+        for _ in range(10):  # while the server answers all it will
+            time.sleep(0.05)
+            held_open.append(_open_files_under(static))
+        assert max(held_open) <= MAX_UNSENT_BUFFERS, held_open
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # now read at full speed
+        answers = b""
+        while answers.count(b"HTTP/1.1 200 ") < 1 + requests:
+            chunk = sock.recv(1 << 20)
+            assert chunk, "the server closed the connection before the last answer"
+            answers += chunk
+    assert answers.rstrip().endswith(b"body{}")
+    assert _open_files_under(static) == 0
+
+
+def test_a_socket_descriptor_past_1023_is_served() -> None:
+    """select() refuses a descriptor past 1023 (FD_SETSIZE), which ended waitress's loop."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"the hard limit on open files ({hard}) is under 1200")
+    if soft != resource.RLIM_INFINITY and soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with erlen_waitress(echo_app()) as port:
+            answer = exchange(port, head(b"/", b"Host: x", b"Connection: close"), timeout=3)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]
+    finally:
+        for descriptor in fillers:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

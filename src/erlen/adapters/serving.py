@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .erlen import Erlen
@@ -32,6 +33,18 @@ __all__ = [
 _RELOADER_ENV = "ERLEN_RUN_MAIN"
 #: Seconds a client has to send a request's header block (``app.run(header_timeout=...)``).
 HEADER_TIMEOUT = 20.0
+#: Seconds a client has to send a request's body, plus one for every ``BODY_MIN_RATE`` bytes of
+#: it that arrive (``app.run(body_timeout=..., body_min_rate=...)``): Apache's mod_reqtimeout
+#: defaults, so an upload is cut off only when it runs slower than 500 bytes a second.
+BODY_TIMEOUT = 20.0
+BODY_MIN_RATE = 500
+#: Output buffers a connection may have waiting to be sent before its next pipelined request
+#: waits for them to go out. Each holds at most one open file (a static file's answer, or a large
+#: answer spilled to a temporary file), so this also bounds the files one connection holds open.
+MAX_UNSENT_BUFFERS = 8
+#: A Host field line in a request's header block. Each field line follows a CRLF (a folded
+#: continuation starts with a space), and waitress refuses a name followed by anything but ":".
+_HOST_FIELD = re.compile(rb"\r\nhost:", re.IGNORECASE)
 
 access_logger = logging.getLogger("erlen.serving")
 
@@ -129,17 +142,19 @@ def run_simple(
     access_log: bool = True,
     interface: str | None = None,
     header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+    body_min_rate: int = BODY_MIN_RATE,
 ) -> None:
     """Serve ``app`` until Ctrl-C; restart on source changes when ``use_reloader`` is on.
 
     ``interface`` is ``"wsgi"`` (waitress), ``"asgi"`` (uvicorn, for WebSockets) or None to
     choose: ASGI when the app has WebSocket routes, else WSGI. ``threads``: waitress's worker
     threads under WSGI (8 when None); under ASGI, the threads that run sync views (it sets
-    ``ASGI_THREADS``, whose default of 40 stays when None). ``header_timeout``: seconds a
-    client has to send a request's header block under waitress (see :func:`make_server`).
-    ``ERLEN_RUN_HOST`` and
-    ``ERLEN_RUN_PORT`` override the defaults, so a program ending in ``app.run()`` can be
-    started on another port without editing it.
+    ``ASGI_THREADS``, whose default of 40 stays when None). ``header_timeout``, ``body_timeout``
+    and ``body_min_rate``: how long a client may take over a request's header block and its body
+    under waitress (see :func:`make_server`). ``ERLEN_RUN_HOST`` and ``ERLEN_RUN_PORT`` override
+    the defaults, so a program ending in ``app.run()`` can be started on another port without
+    editing it.
     """
     if load_dotenv:
         load_dotenv_files()
@@ -164,6 +179,8 @@ def run_simple(
             threads=threads if threads is not None else 8,
             access_log=access_log,
             header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            body_min_rate=body_min_rate,
         )
     else:
         raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}.")
@@ -218,6 +235,8 @@ def make_server(
     threads: int = 8,
     access_log: bool = False,
     header_timeout: float = HEADER_TIMEOUT,
+    body_timeout: float = BODY_TIMEOUT,
+    body_min_rate: int = BODY_MIN_RATE,
 ) -> Any:
     """The waitress server ``app.run()`` starts, with Erlen's limits set on it, not started.
 
@@ -225,16 +244,29 @@ def make_server(
     (``MAX_HEADER_BYTES``, a 431) and the body (a little past ``MAX_CONTENT_LENGTH``, so the app
     still answers its own 413 error object). A request that says ``Expect: 100-continue`` with
     a body over ``MAX_CONTENT_LENGTH`` gets its 413 at once, before the client sends the body.
+    A request target that cannot be parsed, or more than one ``Host`` header, gets a 400.
 
     APPSEC: slow clients cannot hold the server. A connection must deliver each request's
     header block within ``header_timeout`` seconds of its first byte (a new connection, within
-    that time of connecting), or it is closed; and once waitress's ``connection_limit`` (100)
-    is reached, a new connection closes the one that has waited longest for its header block
-    (or, failing that, the longest-idle keep-alive connection) rather than wait behind it.
-    Connections that are being answered are never closed this way.
+    that time of connecting), and its body within ``body_timeout`` seconds of the header block
+    plus one second for every ``body_min_rate`` bytes received, or it is closed. Once waitress's
+    ``connection_limit`` (100) is reached, a new connection closes one that only waits for its
+    client rather than wait behind it: the one that has waited longest for its header block,
+    else the longest-idle keep-alive connection, else the body furthest behind
+    ``body_min_rate``. Connections that are being answered are never closed this way.
+
+    APPSEC: a client that pipelines requests and never reads the answers holds at most
+    ``MAX_UNSENT_BUFFERS`` unsent buffers, and so open files, at a time; its further requests
+    wait, parsed but not run, until those are sent.
+
+    Raises ValueError when ``body_min_rate`` is not a positive number of bytes a second.
     """
     from waitress.server import create_server
 
+    if body_min_rate <= 0:
+        raise ValueError(
+            f"body_min_rate must be a positive number of bytes a second, not {body_min_rate!r}."
+        )
     wsgi_app: Callable[..., Iterable[bytes]] = app
     if access_log:
         _configure_access_log()
@@ -249,10 +281,15 @@ def make_server(
         threads=threads,
         ident="Erlen",
         clear_untrusted_proxy_headers=True,
+        # select() fails for a descriptor past 1023 (FD_SETSIZE), which ends waitress's loop and
+        # the process with it; poll() has no such limit.
+        asyncore_use_poll=True,
         **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
         **({"max_request_header_size": int(header_limit)} if header_limit else {}),
     )
-    channel_class = _channel_class(int(limit) if limit else None, header_timeout)
+    channel_class = _channel_class(
+        int(limit) if limit else None, header_timeout, body_timeout, body_min_rate
+    )
     # One listener per address (IPv4 and IPv6 for "localhost"), each in the socket map.
     socket_map = getattr(server, "map", None) or server._map
     for listener in list(socket_map.values()):
@@ -261,9 +298,12 @@ def make_server(
     return server
 
 
-def _channel_class(body_limit: int | None, header_timeout: float) -> type:
-    """A waitress channel that refuses an announced body over ``body_limit`` at once, and
-    bounds the time a client may take over its request's header block.
+def _channel_class(
+    body_limit: int | None, header_timeout: float, body_timeout: float, body_min_rate: int
+) -> type:
+    """A waitress channel that answers malformed request heads with a 400, refuses an announced
+    body over ``body_limit`` at once, bounds the time a client may take over a request, and
+    bounds the unsent answers of a connection.
 
     waitress answers ``Expect: 100-continue`` as soon as the headers are in, then reads the
     whole body before the app runs: the client would upload all of a body the app refuses (and
@@ -271,19 +311,36 @@ def _channel_class(body_limit: int | None, header_timeout: float) -> type:
     ends with its 413 before any ``100 Continue``.
 
     waitress's own ``channel_timeout`` (120 s) counts from a connection's last byte, so a client
-    that trickles its headers a byte at a time keeps its connection forever, and 100 such
-    clients (``connection_limit``) stop the server accepting anyone else. Here the header block
-    has a deadline, and at the limit the longest-waiting connection makes room (see
-    :func:`make_server`). Both close a connection as waitress's own timeout does, by setting
-    ``will_close`` on the event-loop thread, where every channel's state is read and written.
+    that trickles its headers or its body a byte at a time keeps its connection forever, and 100
+    such clients (``connection_limit``) stop the server accepting anyone else. Here the header
+    block and the body have deadlines, and at the limit a connection that only waits for its
+    client makes room (see :func:`make_server`). Both close a connection as waitress's own
+    timeout does, by setting ``will_close`` on the event-loop thread, where every channel's
+    state is read and written. The deadlines count only while the server reads the connection:
+    a client is not late for the time its earlier requests took to answer.
+
+    waitress parses every request a read brings (8 KiB: some 200 pipelined GETs) and answers
+    them all, each answer queued until the client reads it: a static file's answer keeps its
+    file open until then. Here a connection's requests wait, parsed but not run, while it has
+    ``MAX_UNSENT_BUFFERS`` buffers unsent; no worker thread waits with them.
     """
     from waitress.channel import HTTPChannel
-    from waitress.parser import HTTPRequestParser
+    from waitress.parser import HTTPRequestParser, ParsingError
     from waitress.utilities import RequestEntityTooLarge
 
     class Parser(HTTPRequestParser):  # type: ignore[misc]
         def parse_header(self, header_plus: bytes) -> None:
-            super().parse_header(header_plus)
+            try:
+                super().parse_header(header_plus)
+            except ValueError:
+                # urlsplit refuses an absolute-form target with a broken IPv6 literal
+                # ("http://[::1/"); waitress 3.0.2 lets the error escape and drops the
+                # connection unanswered.
+                raise ParsingError("The request target is not a valid URL.") from None
+            if len(_HOST_FIELD.findall(header_plus)) > 1:
+                # APPSEC: RFC 9112 section 3.2 requires a 400. waitress would join the values
+                # ("a.example, evil.example"), and the app build its URLs from that.
+                raise ParsingError("A request may have only one Host header.")
             expects: bool = getattr(self, "expect_continue", False)
             announced: int = getattr(self, "content_length", 0)
             if expects and body_limit is not None and announced > body_limit:
@@ -298,29 +355,66 @@ def _channel_class(body_limit: int | None, header_timeout: float) -> type:
 
         def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
             super().__init__(server, sock, addr, adj, map)
-            #: When the header block now awaited began (accept, or its first byte); None when
-            #: no header block is awaited (a request is being read or answered, or between
-            #: requests on a keep-alive connection).
-            self.head_started: float | None = time.monotonic()
+            #: What the server waits for from the client: "head" (a request's header block),
+            #: "body" (the rest of its body), or None (nothing: a request is being answered, or
+            #: the keep-alive connection is idle between requests).
+            self.awaiting: Literal["head", "body"] | None = "head"
+            #: When that wait began: the accept, the header block's first byte, or its end.
+            self.awaiting_since = time.monotonic()
+            #: Requests set aside, in order, while too many buffers of answers are unsent.
+            self.held: list[Any] = []
             _make_room(self._map, self, adj.connection_limit)
 
+        def behind(self, now: float) -> float:
+            """Seconds the client is behind: for a header block, all the time it has taken; for
+            a body, the time past what its bytes so far pay for at ``body_min_rate``."""
+            elapsed = now - self.awaiting_since
+            if self.awaiting == "body":
+                received: int = self.request.body_bytes_received
+                return elapsed - received / body_min_rate
+            return elapsed
+
         def received(self, data: bytes) -> bool:
-            if data and self.request is None and self.head_started is None:
-                self.head_started = time.monotonic()
             result: bool = super().received(data)
-            if self.request is None or self.request.headers_finished:
-                self.head_started = None
+            request = self.request  # the request still arriving, if any
+            awaiting: Literal["head", "body"] | None = None
+            if request is not None:
+                awaiting = "body" if request.headers_finished else "head"
+            # A wait that was already running keeps its start: a new connection's first byte
+            # does not restart the header block's clock.
+            if awaiting != self.awaiting:
+                self.awaiting, self.awaiting_since = awaiting, time.monotonic()
             return result
 
         def readable(self) -> bool:
-            started = self.head_started
-            if (
-                started is not None
-                and not self.requests
-                and time.monotonic() - started > header_timeout
-            ):
-                self.will_close = True  # APPSEC: the header block is late (slowloris)
-            return bool(super().readable())
+            if not super().readable():
+                # Answering earlier requests, or closing: the client is not read, so its clock
+                # starts again when it is.
+                if self.awaiting is not None:
+                    self.awaiting_since = time.monotonic()
+                return False
+            if self.held:
+                # The answers before them are sent: the set-aside requests go on.
+                with self.requests_lock:
+                    self.requests, self.held = self.held, []
+                self.server.add_task(self)
+                return False
+            if self.awaiting is not None:
+                limit = header_timeout if self.awaiting == "head" else body_timeout
+                if self.behind(time.monotonic()) > limit:
+                    self.will_close = True  # APPSEC: a late header block or body (slowloris)
+                    return False
+            return True
+
+        def service(self) -> None:
+            # APPSEC: a client that pipelines and does not read would otherwise have every
+            # answer queued, each static file open, until it runs out of descriptors.
+            if len(self.outbufs) > MAX_UNSENT_BUFFERS:
+                with self.requests_lock:
+                    self.held, self.requests = self.requests, []
+                self.server.pull_trigger()  # the event loop sends, then serves them again
+                return
+            super().service()
 
     return ErlenChannel
 
@@ -331,24 +425,30 @@ def _make_room(socket_map: dict[int, Any], newcomer: Any, connection_limit: int)
     waitress stops accepting at ``connection_limit`` entries in its socket map (listeners
     included); one slot is kept free so that it never gets there while a connection waits only
     for its client. The victim: the longest wait for a header block, else the longest-idle
-    keep-alive connection. Connections with a request in hand are left alone.
+    keep-alive connection, else the body furthest behind ``body_min_rate`` (an upload at a
+    normal pace is never chosen). Connections with a request in hand are left alone.
     """
     leaving = sum(1 for channel in socket_map.values() if getattr(channel, "will_close", False))
     if len(socket_map) - leaving < connection_limit - 1:
         return
+    now = time.monotonic()
     victim = None
-    victim_key: tuple[int, float] = (2, 0.0)
+    victim_key: tuple[int, float] = (3, 0.0)
     for channel in socket_map.values():
-        if channel is newcomer or not hasattr(channel, "head_started"):
+        if channel is newcomer or not hasattr(channel, "awaiting"):
             continue  # the listeners, the trigger
-        if channel.will_close or channel.close_when_flushed or channel.requests:
+        if channel.will_close or channel.close_when_flushed or channel.requests or channel.held:
             continue
         if channel.total_outbufs_len:
             continue  # an answer on its way out
-        if channel.request is not None and channel.head_started is None:
-            continue  # a request body on its way in
-        started = channel.head_started
-        key = (0, started) if started is not None else (1, channel.last_activity)
+        if channel.awaiting == "head":
+            key = (0, -channel.behind(now))
+        elif channel.awaiting is None:
+            key = (1, channel.last_activity)
+        elif channel.behind(now) > 0:
+            key = (2, -channel.behind(now))
+        else:
+            continue  # a body arriving at a normal pace
         if key < victim_key:
             victim, victim_key = channel, key
     if victim is not None:
@@ -356,10 +456,25 @@ def _make_room(socket_map: dict[int, Any], newcomer: Any, connection_limit: int)
 
 
 def _serve(
-    app: Erlen, host: str, port: int, *, threads: int, access_log: bool, header_timeout: float
+    app: Erlen,
+    host: str,
+    port: int,
+    *,
+    threads: int,
+    access_log: bool,
+    header_timeout: float,
+    body_timeout: float,
+    body_min_rate: int,
 ) -> None:
     server = make_server(
-        app, host, port, threads=threads, access_log=access_log, header_timeout=header_timeout
+        app,
+        host,
+        port,
+        threads=threads,
+        access_log=access_log,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        body_min_rate=body_min_rate,
     )
     _print_banner(app, host, getattr(server, "effective_port", port), "waitress, WSGI")
     app.startup()
