@@ -247,6 +247,35 @@ def test_options_is_automatic(app: Erlen, client) -> None:
     assert client.options("/nothing-here").status_code == 404
 
 
+def test_an_empty_answer_declares_its_length(app: Erlen, client) -> None:
+    # As Werkzeug's: Content-Length 0, so a client need not wait for the connection to close.
+    @app.route("/empty")
+    def empty() -> Response:
+        return make_response()
+
+    @app.route("/accepted")
+    def accepted() -> Response:
+        return Response(status=202)
+
+    @app.route("/later")
+    def later() -> Response:
+        response = Response()
+        response.response = [b"assigned later"]  # never cut to a length declared too early
+        return response
+
+    @app.route("/nothing")
+    def nothing() -> tuple[str, int]:
+        return "", 204
+
+    for path, method in [("/empty", "GET"), ("/accepted", "GET"), ("/empty", "OPTIONS")]:
+        response = client.open(path, method=method)
+        assert response.headers.get("Content-Length") == "0", (path, method)
+    later_response = client.get("/later")
+    assert later_response.data == b"assigned later"
+    assert later_response.headers.get("Content-Length") != "0"
+    assert "Content-Length" not in client.get("/nothing").headers
+
+
 def test_explicit_options_view_wins(app: Erlen, client) -> None:
     @app.route("/cors", methods=["GET", "OPTIONS"])
     def cors() -> tuple[str, int, dict[str, str]]:

@@ -6,20 +6,20 @@ back as ``http.response.start`` and ``http.response.body`` messages. A WebSocket
 :class:`~erlen.websocket.WebSocket`; the lifespan scope runs the app's startup and shutdown
 hooks.
 
-The request body arrives as ``http.request`` messages. An :class:`ASGIBody` collects them:
-before a sync view's thread takes over, its first MiB is received on the loop, and the rest (a
-large upload) is read lazily, each read waiting on the loop for the next message; before an
-``async def`` view runs, the whole body is received (within ``MAX_CONTENT_LENGTH``), so the
-view reads it without blocking the loop.
+The request body arrives as ``http.request`` messages. An :class:`ASGIBody` receives all of
+them on the loop (within ``MAX_CONTENT_LENGTH``) before any of the app's code runs, so reading
+the body never waits on the client: not on the loop, and not in a sync view's worker thread,
+which a slow client could otherwise hold as long as it liked. A sync view's body is kept in
+memory up to 1 MiB and spooled to a temporary file when larger; an ``async def`` view's is kept
+in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import threading
 from collections.abc import AsyncIterable, Awaitable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..core import http
 from ..core.concurrency import iterate_in_thread, run_in_thread
@@ -27,11 +27,12 @@ from ..core.datastructures import Headers
 from ..core.errors import (
     BadRequest,
     HTTPException,
+    InternalServerError,
     RequestEntityTooLarge,
     RequestHeaderFieldsTooLarge,
 )
 from ..core.request import _MISSING, LimitedStream, Limits, Request
-from .asgi_messages import ASGIHeaders, Message, Receive, Send, encode_headers
+from .asgi_messages import ASGIHeaders, Receive, Send, encode_headers
 from .websocket import WebSocket
 
 if TYPE_CHECKING:
@@ -69,12 +70,21 @@ class ASGIApp:
         app = self.app
         if kind == "http":
             parsed = ASGIRequest(scope, receive, app._request_limits())
-            request_class = app.request_class
-            request = (
-                parsed if request_class is Request else await _custom_request(request_class, parsed)
-            )
-            response = await app.handle_async(request)
-            await send_response(app, response, parsed.method, send, receive, parsed._body)
+            try:
+                request_class = app.request_class
+                request = (
+                    parsed
+                    if request_class is Request
+                    else await _custom_request(request_class, parsed)
+                )
+                response = await app.handle_async(request)
+                await send_response(app, response, parsed.method, send, receive)
+            finally:
+                # A large body's temporary file, once nothing reads it. PERF: looked at, not
+                # called, for the bodies kept in memory (nearly all).
+                body = parsed._body
+                if body is not None and body._file is not None:
+                    body.close()
         elif kind == "websocket":
             await _serve_websocket(app, scope, receive, send)
         elif kind == "lifespan":
@@ -111,95 +121,97 @@ def _decode_path(scope: dict[str, Any]) -> str:
 
 
 class ASGIBody:
-    """The request body, as ``http.request`` messages from ``receive``.
+    """The request body, received whole from ``http.request`` messages before it is read.
 
-    :meth:`read` is the blocking read a :class:`~erlen.request.LimitedStream` expects. Called
-    from a worker thread it waits on the event loop for the next message; called on the loop
-    itself it can only hand out what :meth:`receive_all` already collected.
+    The adapter awaits :meth:`receive_all` before the app's code runs; :meth:`read`, the
+    blocking read a :class:`~erlen.request.LimitedStream` expects, then hands out what arrived
+    and never waits on the client, on the loop or in a worker thread. A body is left
+    unreceived only when it is refused as larger than ``limit``, and reading it answers 413.
     """
 
-    __slots__ = ("_receive", "_loop", "_buffer", "_more", "_lock", "_complete")
+    __slots__ = ("_receive", "_limit", "_buffer", "_file", "_more")
 
-    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, receive: Receive, limit: int | None) -> None:
         self._receive = receive
-        self._loop = loop
+        self._limit = limit
         self._buffer = bytearray()
+        #: The temporary file a body longer than ``receive_all``'s ``spool_past`` went to.
+        self._file: IO[bytes] | None = None
         self._more = True
-        # Reads may come from two worker threads at once: the view's and a streamed response's
-        # generator that goes on reading the request body.
-        self._lock = threading.Lock()
-        self._complete: asyncio.Event | None = None
 
-    async def _pull(self) -> None:
-        self._take(await self._receive())
+    async def receive_all(self, spool_past: int | None = None) -> None:
+        """Receive the whole body, once, before anything reads it; 413 past the limit.
 
-    def _take(self, message: Message) -> None:
-        """Add a received message's body to the buffer (PERF: a plain call, no coroutine)."""
-        if message["type"] == "http.disconnect":
-            self._more = False
-            self._set_complete()
-            raise ClientDisconnected("The client disconnected before sending the whole body.")
-        self._buffer += message.get("body", b"")
-        self._more = bool(message.get("more_body", False))
-        if not self._more:
-            self._set_complete()
-
-    def _set_complete(self) -> None:
-        if self._complete is not None:
-            self._complete.set()
-
-    async def wait_until_received(self) -> None:
-        """Wait until the whole body has arrived (or the client left), however it is read.
-
-        Until then ``receive()`` belongs to whoever reads the body; another reader would take
-        its ``http.request`` messages.
+        With ``spool_past``, a body longer than that goes to a temporary file instead of
+        memory: a sync view reads it in its worker thread, and ``MAX_CONTENT_LENGTH`` in
+        memory for every slow upload at once would be too much. ``ClientDisconnected`` when
+        the client leaves first.
         """
-        if self._more:
-            if self._complete is None:
-                self._complete = asyncio.Event()
-            await self._complete.wait()
-
-    async def receive_all(self, limit: int | None) -> None:
-        """Receive the rest of the body, refusing (413) more than ``limit`` bytes."""
+        limit, buffer = self._limit, self._buffer
+        file: IO[bytes] | None = None
+        received = 0
         while self._more:
-            self._take(await self._receive())
-            if limit is not None and len(self._buffer) > limit:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self._more = False
+                raise ClientDisconnected("The client disconnected before sending the whole body.")
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if limit is not None and received > limit:
+                # The rest stays unreceived (``_more``), so a later read refuses it too.
                 raise RequestEntityTooLarge(
                     f"The request body is larger than the limit of {limit} bytes."
                 )
-
-    async def receive_some(self, up_to: int) -> None:
-        """Receive until ``up_to`` bytes are buffered or the body is complete."""
-        while self._more and len(self._buffer) < up_to:
-            self._take(await self._receive())
+            self._more = bool(message.get("more_body", False))
+            try:
+                if file is not None:
+                    file.write(chunk)
+                elif spool_past is not None and received > spool_past:
+                    file = self._file = _spool(buffer, chunk)
+                else:
+                    buffer += chunk
+            except OSError:  # a full disk: the app's 500, through its error handlers
+                raise InternalServerError("The request body could not be stored.") from None
+        if file is not None:
+            file.seek(0)
 
     def read(self, size: int = -1, /) -> bytes:
-        # PERF: acquire/release rather than ``with``, which costs twice as much uncontended.
-        self._lock.acquire()
-        try:
-            while self._more and (size < 0 or len(self._buffer) < size):
-                if _on_loop(self._loop):
-                    raise RuntimeError(
-                        "The request body cannot be read on the event loop before it arrived; "
-                        "read it in the view (async views get it whole before they run)."
-                    )
-                asyncio.run_coroutine_threadsafe(self._pull(), self._loop).result()
-            if size < 0 or size >= len(self._buffer):
-                data = bytes(self._buffer)
-                self._buffer.clear()
-            else:
-                data = bytes(self._buffer[:size])
-                del self._buffer[:size]
-            return data
-        finally:
-            self._lock.release()
+        if self._more:
+            raise RequestEntityTooLarge(
+                f"The request body is larger than the limit of {self._limit} bytes."
+            )
+        if self._file is not None:
+            return self._file.read(size)
+        buffer = self._buffer
+        if size < 0 or size >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:size])
+            del buffer[:size]
+        return data
+
+    def close(self) -> None:
+        """Close the temporary file a large body was spooled to, if there is one."""
+        if self._file is not None:
+            self._file.close()
 
 
-def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
+def _spool(buffer: bytearray, chunk: bytes) -> IO[bytes]:
+    """A temporary file holding ``buffer`` (emptied) and then ``chunk``.
+
+    PERF: imported and made only for a body past the in-memory part; most bodies never get
+    here. The file is unlinked at creation (``O_TMPFILE`` on Linux), so nothing is left in the
+    temporary folder even if the process dies. Writing it on the loop is what Django's ASGI
+    handler does: a write to the page cache, quick next to receiving the message.
+    """
+    import tempfile
+
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by ASGIBody.close
+    file.write(buffer)
+    file.write(chunk)
+    buffer.clear()
+    return file
 
 
 class ASGIRequest(Request):
@@ -280,7 +292,7 @@ class ASGIRequest(Request):
             )
         if has_body:
             # PERF: only then; most requests have no body to receive.
-            self._body = ASGIBody(receive, asyncio.get_running_loop())
+            self._body = ASGIBody(receive, limits.max_content_length)
 
     @property
     def query_string(self) -> bytes:
@@ -360,14 +372,14 @@ class ASGIRequest(Request):
         self._raw_content_type = None  # the new headers say what the type is
 
     def _receive_body(self, up_to: int | None = None) -> Awaitable[None] | None:
+        """The whole body to await (within the limit); with ``up_to``, only that much of it
+        is kept in memory and the rest goes to a temporary file."""
         if self._body is None or self._data is not None:
             return None
         limit = self.limits.max_content_length
         if limit is not None and self._length is not None and self._length > limit:
             return None  # reading it answers 413, as under WSGI; nothing to wait for
-        if up_to is not None:
-            return self._body.receive_some(up_to)
-        return self._body.receive_all(self.limits.max_content_length)
+        return self._body.receive_all(up_to)
 
 
 async def _custom_request(request_class: type[Request], parsed: ASGIRequest) -> Request:
@@ -404,26 +416,24 @@ async def _custom_request(request_class: type[Request], parsed: ASGIRequest) -> 
 
 
 async def send_response(
-    app: Erlen,
-    response: Response,
-    method: str,
-    send: Send,
-    receive: Receive,
-    body_in: ASGIBody | None = None,
+    app: Erlen, response: Response, method: str, send: Send, receive: Receive
 ) -> None:
     """Send ``response`` as ASGI messages; a streamed body ends if the client goes away.
 
-    ``body_in`` is the request's body, if it has one: the disconnect watch waits until it was
-    read in full, so that it does not take the messages a streaming view is still reading.
+    The request body was received (or refused) before the view ran, so the disconnect watch
+    of a streamed body is the only reader of ``receive`` left: it takes no message that the
+    view or its stream would still wait for.
     """
     status = response.status_code
+    body = response.response
+    if type(body) is list and not body:
+        response._declare_empty_length()
     headers = response.headers.to_wsgi_list()
     if status < 200 or status in _BODYLESS:
         headers = [pair for pair in headers if pair[0].lower() != "content-length"]
     await send(
         {"type": "http.response.start", "status": status, "headers": encode_headers(headers)}
     )
-    body = response.response
     if method == "HEAD" or status < 200 or status in _BODYLESS:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         await _close(app, response)
@@ -437,17 +447,15 @@ async def send_response(
         await send({"type": "http.response.body", "body": data, "more_body": False})
         return
     try:
-        await _stream_body(app, response, send, receive, body_in)
+        await _stream_body(app, response, send, receive)
     finally:
         await _close(app, response)
 
 
-async def _stream_body(
-    app: Erlen, response: Response, send: Send, receive: Receive, body_in: ASGIBody | None
-) -> None:
+async def _stream_body(app: Erlen, response: Response, send: Send, receive: Receive) -> None:
     """Send a streamed body chunk by chunk, until it ends or the client disconnects."""
     streaming = asyncio.ensure_future(_send_chunks(app, response, send))
-    watching = asyncio.ensure_future(_wait_for_disconnect(receive, body_in))
+    watching = asyncio.ensure_future(_wait_for_disconnect(receive))
     try:
         done, _ = await asyncio.wait({streaming, watching}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -495,9 +503,8 @@ def _file_chunks(body: Any) -> Iterator[bytes]:
         yield chunk
 
 
-async def _wait_for_disconnect(receive: Receive, body_in: ASGIBody | None) -> None:
-    if body_in is not None:
-        await body_in.wait_until_received()
+async def _wait_for_disconnect(receive: Receive) -> None:
+    """Return when the client has gone; the rest of a body refused with 413 is dropped."""
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":

@@ -234,8 +234,10 @@ def _send(
         start_response(response.status, headers)
         response.close()
         return []
-    start_response(response.status, response.headers.to_wsgi_list())
     body = response.response
+    if type(body) is list and not body:
+        response._declare_empty_length()
+    start_response(response.status, response.headers.to_wsgi_list())
     if environ["REQUEST_METHOD"] == "HEAD":
         response.close()
         return []

@@ -49,17 +49,20 @@ def _load_run_in_thread() -> Callable[..., Awaitable[Any]]:
     return run_in_thread
 
 
-#: How much of a body is received on the loop before a sync view's thread takes over; the
-#: rest (a large upload) streams to the view as it reads.
+#: The largest sync view's body kept in memory; a larger one (an upload) is spooled to a
+#: temporary file before the view's thread takes over.
 THREAD_BODY_BUFFER = 1024 * 1024
 
 
 async def _receive_before_thread(request: Request) -> None:
-    """Receive a sync view's body on the loop (up to ``THREAD_BODY_BUFFER``) before the hop.
+    """Receive a sync view's whole body on the loop before the hop to a worker thread.
 
-    APPSEC: a worker thread waiting on a client that trickles its body would be held as long
-    as the client likes; a few such clients would take every thread. The loop waits for them
-    instead, at no cost. An error here (a 413 declared up front, a client gone) becomes the
+    APPSEC: a worker thread waiting on a client that trickles its body, or stops sending it,
+    would be held as long as the client likes; a few such clients (``ASGI_THREADS``, 40 by
+    default) would take every thread. The loop waits for them instead, at the cost of a
+    coroutine and the body received so far: up to ``THREAD_BODY_BUFFER`` in memory, past that
+    up to ``MAX_CONTENT_LENGTH`` on disk. A client that goes away ends the wait
+    (``http.disconnect``). An error here (a body past the limit, a client gone) becomes the
     request's answer, through the app's error handlers.
     """
     try:

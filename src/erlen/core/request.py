@@ -628,8 +628,9 @@ class Request:
     def _receive_body(self, up_to: int | None = None) -> Awaitable[None] | None:
         """What to await so that the body reads without blocking an event loop, or None.
 
-        The ASGI adapter's request receives its body here: all of it (within the limit), or
-        its first ``up_to`` bytes. Other requests have nothing to wait for.
+        The ASGI adapter's request receives its whole body here (within the limit), keeping
+        at most ``up_to`` bytes of it in memory and the rest in a temporary file. Other
+        requests have nothing to wait for.
         """
         return None
 

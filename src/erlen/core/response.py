@@ -189,6 +189,13 @@ class Response:
         self.response = [data]
         self.headers["Content-Length"] = str(len(data))
 
+    def _declare_empty_length(self) -> None:
+        """Give an empty buffered body its ``Content-Length: 0``, as Werkzeug does
+        (``Response()``, an automatic OPTIONS answer). The adapters call it as they send: a
+        body assigned after the response was made is never cut to a length declared early."""
+        if "Content-Length" not in self.headers:
+            self.headers["Content-Length"] = "0"
+
     def get_data(self, as_text: bool = False) -> Any:
         """The whole body; a streamed body is read (and kept) on first call."""
         if not isinstance(self.response, list):
