@@ -836,3 +836,32 @@ def test_a_converter_that_aborts_is_answered_by_the_app(interface: str) -> None:
     assert seen == ["before", "before"]  # the hooks ran for the refused request too, as in Flask
     with app.test_request_context("/u/bob"):
         pass  # entering a context for such a URL does not raise
+
+
+def test_a_view_may_return_a_wsgi_application(app: Erlen, client) -> None:
+    # As Flask's make_response runs it: a Werkzeug Response, or any WSGI callable.
+    werkzeug_wrappers = pytest.importorskip("werkzeug.wrappers")
+    closed = []
+
+    def lazy_app(environ: dict[str, Any], start_response: Any) -> Any:
+        # Starts the response only when its body is first iterated, and says what it saw.
+        start_response("203 Non-Authoritative", [("Content-Type", "text/plain"), ("X-A", "1")])
+        yield f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()
+        closed.append(True)
+
+    @app.route("/werkzeug")
+    def from_werkzeug() -> Any:
+        return werkzeug_wrappers.Response("from werkzeug", 201, {"X-B": "2"})
+
+    @app.route("/lazy", methods=["GET", "POST"])
+    def lazy() -> Any:
+        return lazy_app, 200
+
+    response = client.get("/werkzeug")
+    assert (response.status_code, response.text, response.headers["X-B"]) == (
+        201, "from werkzeug", "2",
+    )  # fmt: skip
+    response = client.post("/lazy")
+    assert (response.status_code, response.text) == (200, "POST /lazy")
+    assert response.headers["X-A"] == "1"
+    assert closed == [True]

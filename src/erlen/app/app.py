@@ -1051,9 +1051,9 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         """Turn a view's return value into a :class:`Response`.
 
         Accepts a Response, str, bytes, dict or list (JSON), a generator or iterator, sync or
-        async (streamed),
-        an HTTPException, or a tuple ``(body, status)``, ``(body, headers)`` or
-        ``(body, status, headers)``. None is a bug in the view, reported with its endpoint.
+        async (streamed), an HTTPException, a WSGI application (a Werkzeug ``Response``, run
+        for the request as Flask runs it), or a tuple ``(body, status)``, ``(body, headers)``
+        or ``(body, status, headers)``. None is a bug in the view, reported with its endpoint.
         """
         response_class = self.response_class
         # PERF: the common return types first, by exact type.
@@ -1106,11 +1106,18 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             or _is_stream(rv)
         ):
             response = response_class(rv, status)
+        elif callable(rv):
+            # A WSGI application: a Werkzeug Response or error instance, run as Flask runs it.
+            from .responses import response_from_wsgi
+
+            response = response_from_wsgi(rv, _current_request_or_none(), response_class)
+            if status is not None:
+                response.status = status
         else:
             raise TypeError(
                 f"The view for endpoint {self._endpoint_name()!r} returned a "
                 f"{type(rv).__name__}; a view must return a str, bytes, dict, list, tuple, "
-                "Response, generator or iterator."
+                "Response, generator, iterator or WSGI application."
             )
         if headers:
             response.headers.update(headers)
