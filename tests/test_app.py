@@ -732,6 +732,47 @@ def test_a_subclass_s_dispatch_overrides_run_for_sync_and_async_views() -> None:
     ]  # fmt: skip
 
 
+class ErrorAuditApp(Erlen):
+    """Overrides the error path as Flask apps do, to report errors elsewhere."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[str] = []
+
+    def handle_http_exception(self, exc: Any) -> Any:
+        self.calls.append(f"http {exc.code}")
+        return super().handle_http_exception(exc)
+
+    def handle_exception(self, exc: BaseException) -> Any:
+        self.calls.append(f"unhandled {type(exc).__name__}")
+        return super().handle_exception(exc)
+
+    def log_exception(self, exc_info: Any) -> None:
+        exc_type, _, traceback = exc_info  # Flask passes sys.exc_info()
+        self.calls.append(f"log {exc_type.__name__} {traceback is not None}")
+
+
+def test_a_subclass_s_error_overrides_are_called_as_flask_calls_them() -> None:
+    app = ErrorAuditApp(__name__)
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("x")
+
+    @app.route("/forbidden")
+    async def forbidden() -> str:
+        abort(403)
+
+    @app.errorhandler(403)
+    async def refused(error: Any) -> tuple[str, int]:
+        return "refused", 403
+
+    client = app.test_client()
+    assert client.get("/boom").status_code == 500
+    assert client.get("/forbidden").text == "refused"
+    assert app.calls == ["unhandled ValueError", "log ValueError True", "http 403"]
+
+
 def test_request_context_takes_a_wsgi_environ_as_in_flask() -> None:
     from erlen.testing import EnvironBuilder
 

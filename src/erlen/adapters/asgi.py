@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import sys
 from collections.abc import AsyncIterable, Awaitable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -546,7 +547,7 @@ async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
             try:
                 await app.startup_async()
             except Exception as exc:
-                app.log_exception(exc)
+                app.log_exception(sys.exc_info())
                 await send({"type": "lifespan.startup.failed", "message": repr(exc)})
                 return
             await send({"type": "lifespan.startup.complete"})
@@ -554,7 +555,7 @@ async def _serve_lifespan(app: Erlen, receive: Receive, send: Send) -> None:
             try:
                 await app.shutdown_async()
             except Exception as exc:
-                app.log_exception(exc)
+                app.log_exception(sys.exc_info())
                 await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
                 return
             await send({"type": "lifespan.shutdown.complete"})

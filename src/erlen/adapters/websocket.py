@@ -17,6 +17,7 @@ WebSockets need an ASGI server (``app.asgi``): WSGI has no way to hold a connect
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -320,7 +321,7 @@ async def _run_websocket(app: Erlen, ctx: Context, websocket: WebSocket) -> None
         except Exception as handler_error:  # the error handler failed: a bare refusal
             if app._should_propagate():
                 raise
-            app.log_exception(handler_error)
+            app.log_exception(sys.exc_info())
             ctx.unhandled_error = handler_error
             answer = None
         await websocket.refuse(answer)
@@ -328,7 +329,7 @@ async def _run_websocket(app: Erlen, ctx: Context, websocket: WebSocket) -> None
     except Exception as exc:
         if app._should_propagate():
             raise
-        app.log_exception(exc)
+        app.log_exception(sys.exc_info())
         ctx.unhandled_error = exc
         if websocket.accepted:
             await websocket.close(1011, "Internal server error")

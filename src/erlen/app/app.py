@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
-from types import CoroutineType
+from types import CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..core.errors import (
@@ -94,12 +94,23 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     # dispatch then calls them as Flask does, and over ASGI runs such requests in a thread.
     _custom_dispatch = False
     _custom_full_dispatch = False
+    #: Whether a subclass overrides handle_http_exception / handle_exception: the error path
+    #: then calls them as Flask does (from handle_user_exception), and over ASGI such requests
+    #: run in a thread too, where those sync methods may run an async handler to completion.
+    _custom_errors = False
+    #: Whether the ASGI dispatch runs every request the sync way, in a worker thread.
+    _sync_dispatch = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # PERF: decided once per class, by which methods the dispatch calls, not per request.
         cls._custom_dispatch = cls.dispatch_request is not App.dispatch_request
         cls._custom_full_dispatch = cls.full_dispatch_request is not App.full_dispatch_request
+        cls._custom_errors = (
+            cls.handle_http_exception is not App.handle_http_exception
+            or cls.handle_exception is not App.handle_exception
+        )
+        cls._sync_dispatch = cls._custom_dispatch or cls._custom_full_dispatch or cls._custom_errors
         cls._run_view = cls._run_dispatch_request if cls._custom_dispatch else cls._call_view
         cls._run_full_dispatch = (
             cls._run_full_dispatch_request if cls._custom_full_dispatch else cls._full_dispatch
@@ -1000,10 +1011,14 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
     def _user_exception_outcome(self, exc: Exception, on_loop: bool = False) -> Any:
         if _is_http_error(exc) and not self.trap_http_exception(exc):
+            if self._custom_errors:  # a subclass's own, called as Flask calls it
+                return self.handle_http_exception(exc)  # type: ignore[arg-type]
             return self._http_exception_outcome(exc)  # type: ignore[arg-type]
         handler = self._find_error_handler(exc, _current_request_or_none())
         if handler is not None:
             return handler(exc)
+        if self._custom_errors:
+            return self.handle_exception(exc)
         return self._unhandled_outcome(exc, on_loop)
 
     def handle_exception(self, exc: BaseException) -> Any:
@@ -1025,7 +1040,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     def _unhandled_answer(self, exc: BaseException) -> Any:
         if self._should_propagate():
             raise exc
-        self.log_exception(exc)
+        self.log_exception((type(exc), exc, exc.__traceback__))
         server_error = InternalServerError(original_exception=exc)
         ctx = _cv_context.get()
         if ctx is not None:
@@ -1040,10 +1055,16 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             return traceback_response(exc, request)
         return self._error_response(server_error, self._wants_json(request))
 
-    def log_exception(self, exc: BaseException) -> None:
+    def log_exception(
+        self,
+        exc_info: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled error with its traceback: ``exc_info`` is a ``sys.exc_info()``
+        tuple, as in Flask, where subclasses override this to report errors elsewhere."""
         request = _current_request_or_none()
         where = f" on {request.path} [{request.method}]" if request is not None else ""
-        self.logger.error(f"Exception{where}", exc_info=(type(exc), exc, exc.__traceback__))
+        self.logger.error(f"Exception{where}", exc_info=exc_info)
 
     # -- responses ---------------------------------------------------------------------------
 

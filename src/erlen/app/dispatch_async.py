@@ -83,7 +83,7 @@ class AsyncDispatch:
         if request.url_rule is None and request.routing_exception is None:
             self._match_request(request)
         # A subclass's own (sync) dispatch methods are honoured the sync way, in a thread.
-        in_thread = self._custom_dispatch or self._custom_full_dispatch
+        in_thread = self._sync_dispatch
         rule = request.url_rule
         if rule is not None and not in_thread:
             view = self.view_functions.get(rule.endpoint)
