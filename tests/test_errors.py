@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,6 +14,7 @@ from erlen.errors import (
     HTTPException,
     MethodNotAllowed,
     NotFound,
+    Unauthorized,
     UnprocessableEntity,
     default_exceptions,
 )
@@ -330,3 +332,28 @@ def test_registering_a_handler_for_something_else_than_an_exception_class_says_w
         app.register_error_handler(list, lambda e: "x")
     with pytest.raises(ValueError, match="999"):
         app.register_error_handler(999, lambda e: "x")
+
+
+def test_abort_takes_werkzeugs_header_arguments(app: Erlen, client) -> None:
+    # abort(429, retry_after=30) is a Flask habit (rate limits, maintenance, auth challenges).
+    @app.route("/slow")
+    def slow() -> str:
+        abort(429, retry_after=30)
+
+    @app.route("/down")
+    def down() -> str:
+        abort(503, retry_after=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC))
+
+    @app.route("/login")
+    def login() -> str:
+        raise Unauthorized(www_authenticate=['Basic realm="app"', 'Bearer realm="api"'])
+
+    assert client.get("/slow").headers["Retry-After"] == "30"
+    assert client.get("/slow").status_code == 429
+    response = client.get("/down")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "Wed, 02 Jan 2030 03:04:05 GMT"
+    response = client.get("/login")
+    assert response.status_code == 401
+    challenges = response.headers.getlist("WWW-Authenticate")
+    assert challenges == ['Basic realm="app"', 'Bearer realm="api"']

@@ -17,7 +17,10 @@ import html
 import json
 import sys
 from collections.abc import Hashable, Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+from .http import http_date
 
 if TYPE_CHECKING:
     from .response import Response
@@ -162,9 +165,29 @@ class BadRequest(HTTPException):
 
 
 class Unauthorized(HTTPException):
+    """401. ``www_authenticate`` gives the ``WWW-Authenticate`` challenge: a header value, an
+    object with ``to_header()`` (Werkzeug's ``WWWAuthenticate``), or a list of either."""
+
     code = 401
     name = "Unauthorized"
     description = "The request needs valid credentials."
+
+    def __init__(
+        self,
+        description: str | None = None,
+        response: Response | None = None,
+        www_authenticate: Any = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(description, response, headers)
+        if www_authenticate is not None:
+            several = isinstance(www_authenticate, (list, tuple))
+            challenges = www_authenticate if several else [www_authenticate]
+            for challenge in challenges:
+                to_header = getattr(challenge, "to_header", None)
+                value = to_header() if to_header is not None else str(challenge)
+                self.headers.append(("WWW-Authenticate", value))
+        self.www_authenticate = www_authenticate
 
 
 class Forbidden(HTTPException):
@@ -342,7 +365,28 @@ class PreconditionRequired(HTTPException):
     description = "This request must be conditional."
 
 
-class TooManyRequests(HTTPException):
+class _RetryAfter(HTTPException):
+    """An error that may tell the client when to try again: ``retry_after`` (seconds, or a
+    datetime) becomes the ``Retry-After`` header, as in Werkzeug."""
+
+    def __init__(
+        self,
+        description: str | None = None,
+        response: Response | None = None,
+        retry_after: int | datetime | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(description, response, headers)
+        self.retry_after = retry_after
+        if retry_after is not None:
+            if isinstance(retry_after, datetime):
+                value = http_date(retry_after)
+            else:
+                value = str(int(retry_after))
+            self.headers.append(("Retry-After", value))
+
+
+class TooManyRequests(_RetryAfter):
     code = 429
     name = "Too Many Requests"
     description = "Too many requests were sent; slow down and try again later."
@@ -392,7 +436,7 @@ class BadGateway(HTTPException):
     description = "An upstream server sent an invalid answer."
 
 
-class ServiceUnavailable(HTTPException):
+class ServiceUnavailable(_RetryAfter):
     code = 503
     name = "Service Unavailable"
     description = "The server is temporarily unable to serve the request."
