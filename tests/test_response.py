@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import warnings
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -269,3 +270,55 @@ def test_iter_encoded_reads_the_body_it_was_called_on_so_middleware_can_wrap_it(
     chunks = response.iter_encoded()
     response.response = (chunk.upper() for chunk in chunks)
     assert b"".join(response.response) == b"ABCD" + "é".encode()
+
+
+_WERKZEUG_HEADER_ATTRIBUTES = {
+    "content_encoding": "gzip",
+    "content_location": "/items/1",
+    "content_md5": "Q2hlY2s=",
+    "accept_ranges": "bytes",
+    "content_security_policy": "default-src 'self'",
+    "content_security_policy_report_only": "img-src *",
+    "age": 10,
+    "retry_after": 120,
+    "access_control_allow_origin": "*",
+    "access_control_allow_credentials": True,
+    "access_control_max_age": 600,
+    "access_control_allow_headers": ["X-Token", "Content-Type"],
+    "access_control_allow_methods": ["GET", "PUT"],
+    "access_control_expose_headers": ["X-Total"],
+}
+
+
+@pytest.mark.parametrize(("name", "value"), list(_WERKZEUG_HEADER_ATTRIBUTES.items()))
+def test_werkzeugs_header_attributes_write_the_headers_werkzeug_writes(
+    name: str, value: Any
+) -> None:
+    # Flask code sets these directly (response.access_control_allow_origin = "*"); a plain
+    # attribute that sent nothing would fail silently.
+    wrappers = pytest.importorskip("werkzeug.wrappers")
+    ours, theirs = Response("x"), wrappers.Response("x")
+    setattr(ours, name, value)
+    setattr(theirs, name, value)
+    header = name.replace("_", "-")
+    assert ours.headers.get(header) == theirs.headers.get(header)
+    assert (getattr(ours, name) is None) == (getattr(theirs, name) is None)
+    setattr(ours, name, None)
+    assert header not in ours.headers
+
+
+def test_mimetype_params_write_back_as_werkzeugs() -> None:
+    wrappers = pytest.importorskip("werkzeug.wrappers")
+    ours, theirs = Response("x", mimetype="text/csv"), wrappers.Response("x", mimetype="text/csv")
+    for response in (ours, theirs):
+        response.mimetype_params["charset"] = "latin-1"
+        response.mimetype_params["header"] = "present"
+    assert (
+        ours.mimetype_params
+        == theirs.mimetype_params
+        == {
+            "charset": "latin-1",
+            "header": "present",
+        }
+    )
+    assert ours.content_type == theirs.content_type

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -45,6 +45,103 @@ def _no_app_setting(name: str, default: Any) -> Any:
 #: How a response reads a setting of the current app (``MAX_COOKIE_SIZE``) without importing
 #: the app layer: the context module points this at the current app's config.
 app_setting: Callable[[str, Any], Any] = _no_app_setting
+
+
+class _Header:
+    """A response header as an attribute, as Werkzeug's header properties: the parsed value,
+    None when the header is absent; assigning None (or a value ``dump`` turns into None)
+    removes the header."""
+
+    __slots__ = ("name", "parse", "dump")
+
+    def __init__(
+        self,
+        name: str,
+        parse: Callable[[str], Any] = str,
+        dump: Callable[[Any], str | None] = str,
+    ) -> None:
+        self.name = name
+        self.parse = parse
+        self.dump = dump
+
+    def __get__(self, response: Response | None, owner: type | None = None) -> Any:
+        if response is None:
+            return self
+        value = response.headers.get(self.name)
+        return None if value is None else self.parse(value)
+
+    def __set__(self, response: Response, value: Any) -> None:
+        dumped = None if value is None else self.dump(value)
+        if dumped is None:
+            response.headers.remove(self.name)
+        else:
+            response.headers[self.name] = dumped
+
+
+class _WriteBackDict(dict[str, str]):
+    """A dict that hands itself to ``write`` after every change (a header's parameters)."""
+
+    __slots__ = ("_write",)
+
+    def __init__(self, items: Mapping[str, str], write: Callable[[dict[str, str]], None]) -> None:
+        super().__init__(items)
+        self._write = write
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        self._write(self)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._write(self)
+
+    def update(self, *args: Any, **kwargs: str) -> None:
+        super().update(*args, **kwargs)
+        self._write(self)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._write(self)
+        return value
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        value = super().setdefault(key, default)
+        self._write(self)
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._write(self)
+
+
+def _to_header(value: Any) -> str:
+    """A header value from a str or an object with ``to_header()`` (Werkzeug's policies)."""
+    to_header = getattr(value, "to_header", None)
+    return str(to_header()) if to_header is not None else str(value)
+
+
+def _parse_int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def _parse_seconds(value: str) -> timedelta | None:
+    seconds = _parse_int(value)
+    return timedelta(seconds=seconds) if seconds is not None else None
+
+
+def _dump_seconds(value: timedelta | int) -> str:
+    return str(int(value.total_seconds()) if isinstance(value, timedelta) else int(value))
+
+
+def _parse_retry_after(value: str) -> datetime | None:
+    seconds = _parse_int(value)
+    if seconds is not None:
+        return datetime.now(UTC) + timedelta(seconds=seconds)
+    return http.parse_date(value)
+
+
+def _dump_retry_after(value: datetime | timedelta | int) -> str:
+    return http.http_date(value) if isinstance(value, datetime) else _dump_seconds(value)
 
 
 class Response:
@@ -456,6 +553,69 @@ class Response:
             self.headers[name] = items.to_header()
         else:
             self.headers.remove(name)
+
+    # Werkzeug's header attributes (None when the header is absent; None removes it). Flask
+    # code sets them directly: ``response.access_control_allow_origin = "*"``.
+    content_encoding = _Header("Content-Encoding")
+    content_location = _Header("Content-Location")
+    content_md5 = _Header("Content-MD5")
+    content_range = _Header("Content-Range")
+    accept_ranges = _Header("Accept-Ranges")
+    content_security_policy = _Header("Content-Security-Policy", dump=_to_header)
+    content_security_policy_report_only = _Header(
+        "Content-Security-Policy-Report-Only", dump=_to_header
+    )
+    age = _Header("Age", parse=_parse_seconds, dump=_dump_seconds)
+    retry_after = _Header("Retry-After", parse=_parse_retry_after, dump=_dump_retry_after)
+    access_control_allow_origin = _Header("Access-Control-Allow-Origin")
+    access_control_allow_credentials = _Header(
+        "Access-Control-Allow-Credentials",
+        parse=lambda value: value == "true",
+        dump=lambda value: "true" if value else None,
+    )
+    access_control_max_age = _Header("Access-Control-Max-Age", parse=_parse_int, dump=str)
+
+    @property
+    def access_control_allow_headers(self) -> HeaderSet:
+        return self._header_set("Access-Control-Allow-Headers")
+
+    @access_control_allow_headers.setter
+    def access_control_allow_headers(self, value: str | Iterable[str] | None) -> None:
+        self._assign_header_set("Access-Control-Allow-Headers", value)
+
+    @property
+    def access_control_allow_methods(self) -> HeaderSet:
+        return self._header_set("Access-Control-Allow-Methods")
+
+    @access_control_allow_methods.setter
+    def access_control_allow_methods(self, value: str | Iterable[str] | None) -> None:
+        self._assign_header_set("Access-Control-Allow-Methods", value)
+
+    @property
+    def access_control_expose_headers(self) -> HeaderSet:
+        return self._header_set("Access-Control-Expose-Headers")
+
+    @access_control_expose_headers.setter
+    def access_control_expose_headers(self, value: str | Iterable[str] | None) -> None:
+        self._assign_header_set("Access-Control-Expose-Headers", value)
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The ``Content-Type`` parameters (``{"charset": "utf-8"}``), as a dict whose changes
+        write back to the header, as Werkzeug's does."""
+        headers = self.headers
+        mimetype, params = http.parse_options_header(headers.get("Content-Type"))
+
+        def write_back(changed: dict[str, str]) -> None:
+            base = mimetype or self.default_mimetype or "text/plain"
+            headers["Content-Type"] = http.dump_options_header(base, changed)
+
+        return _WriteBackDict(params, write_back)
+
+    @property
+    def is_sequence(self) -> bool:
+        """Whether the body is buffered (a list or tuple), not streamed."""
+        return isinstance(self.response, (list, tuple))
 
     # -- conditional responses ---------------------------------------------------------------
 
