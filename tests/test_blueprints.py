@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from erlen import Blueprint, Erlen, Response, request, url_for
@@ -165,3 +168,27 @@ def test_registering_with_a_none_option_keeps_the_blueprints_own(app: Erlen, cli
     parent.register_blueprint(child, url_prefix=None, subdomain=None)
     app.register_blueprint(parent, url_prefix=None)
     assert client.get("/parent/child/").text == "index"
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        lambda bp: bp.route("/late")(lambda: "late"),
+        lambda bp: bp.before_request(lambda: None),
+        lambda bp: bp.errorhandler(404)(lambda error: "gone"),
+        lambda bp: bp.app_template_filter("shout")(str.upper),
+        lambda bp: bp.register_blueprint(Blueprint("child", __name__)),
+    ],
+    ids=["route", "before_request", "errorhandler", "app_template_filter", "nested"],
+)
+def test_setting_up_a_registered_blueprint_is_refused(
+    app: Erlen, late: Callable[[Blueprint], Any]
+) -> None:
+    # As in Flask: registration copied what the blueprint held, so a late route or hook would
+    # silently never exist (a 404 to puzzle over).
+    bp = Blueprint("bp", __name__)
+    app.register_blueprint(bp)
+    with pytest.raises(AssertionError, match="can no longer be called on the blueprint 'bp'"):
+        late(bp)
+    other = Erlen("other")
+    other.register_blueprint(bp)  # registering it again elsewhere is still fine

@@ -123,6 +123,7 @@ class Blueprint(Scaffold):
         self._cli: Any = None
         self.deferred_functions: list[DeferredSetup] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
+        self._got_registered_once = False
 
     def __repr__(self) -> str:
         return f"<Blueprint {self.name!r}>"
@@ -137,8 +138,20 @@ class Blueprint(Scaffold):
             self._cli = make_cli_group(self.name)
         return self._cli
 
+    def _check_setup_finished(self, method: str) -> None:
+        if self._got_registered_once:
+            # As Flask: the registrations so far have copied what the blueprint held, so a
+            # late route or hook would silently never exist.
+            raise AssertionError(
+                f"The setup method {method!r} can no longer be called on the blueprint "
+                f"{self.name!r}. It has already been registered at least once, any changes "
+                "will not be applied consistently. Make sure all imports, decorators, "
+                "functions, etc. needed to set up the blueprint are done before registering it."
+            )
+
     def record(self, func: DeferredSetup) -> None:
         """Run ``func(state)`` each time the blueprint is registered."""
+        self._check_setup_finished("record")
         self.deferred_functions.append(func)
 
     def record_once(self, func: DeferredSetup) -> None:
@@ -158,6 +171,7 @@ class Blueprint(Scaffold):
         provide_automatic_options: bool | None = None,
         **options: Any,
     ) -> None:
+        self._check_setup_finished("add_url_rule")
         if endpoint and "." in endpoint:
             raise ValueError("A blueprint endpoint may not contain a dot ('.').")
         if view_func is not None and "." in getattr(view_func, "__name__", ""):
@@ -170,6 +184,7 @@ class Blueprint(Scaffold):
         """Nest ``blueprint`` in this one; its endpoints become ``"this.that.view"``."""
         if blueprint is self:
             raise ValueError("A blueprint cannot be registered on itself.")
+        self._check_setup_finished("register_blueprint")
         self._blueprints.append((blueprint, options))
 
     def send_static_file(self, filename: str) -> Response:
@@ -199,6 +214,7 @@ class Blueprint(Scaffold):
             )
         first_registration = not any(other is self for other in app.blueprints.values())
         app.blueprints[name] = self
+        self._got_registered_once = True
         state = BlueprintSetupState(self, app, options, first_registration)
         if self.has_static_folder and self.static_url_path is not None:
             state.add_url_rule(

@@ -333,6 +333,7 @@ class Scaffold:
         """Register the decorated function as the view of an endpoint whose rule is added apart."""
 
         def decorator(func: F) -> F:
+            self._check_setup_finished("endpoint")
             self.view_functions[endpoint] = func
             return func
 
@@ -340,39 +341,50 @@ class Scaffold:
 
     # -- hooks -------------------------------------------------------------------------------
 
+    def _check_setup_finished(self, method: str) -> None:
+        """Refuse a setup call that could no longer take effect (a blueprint's, once it is
+        registered); an app takes late ones."""
+
     def before_request(self, func: F) -> F:
         """Run ``func()`` before each view; a non-None return value answers instead of the view."""
+        self._check_setup_finished("before_request")
         self.before_request_funcs[None].append(func)
         return func
 
     def after_request(self, func: F) -> F:
         """Run ``func(response)`` after each view; it returns the response to send."""
+        self._check_setup_finished("after_request")
         self.after_request_funcs[None].append(func)
         return func
 
     def teardown_request(self, func: F) -> F:
         """Run ``func(error)`` when the request ends, even after an unhandled error."""
+        self._check_setup_finished("teardown_request")
         self.teardown_request_funcs[None].append(func)
         return func
 
     def before_websocket(self, func: F) -> F:
         """Run ``func()`` before each WebSocket view; a non-None return value refuses the
         handshake with that response (where the server supports it, else a 403)."""
+        self._check_setup_finished("before_websocket")
         self.before_websocket_funcs[None].append(func)
         return func
 
     def url_value_preprocessor(self, func: F) -> F:
         """Run ``func(endpoint, view_args)`` before the before-request hooks; it may edit args."""
+        self._check_setup_finished("url_value_preprocessor")
         self.url_value_preprocessors[None].append(func)
         return func
 
     def url_defaults(self, func: F) -> F:
         """Run ``func(endpoint, values)`` when building URLs, to fill in values in place."""
+        self._check_setup_finished("url_defaults")
         self.url_default_functions[None].append(func)
         return func
 
     def context_processor(self, func: F) -> F:
         """Add the dict ``func()`` returns to every template's context."""
+        self._check_setup_finished("context_processor")
         self.template_context_processors[None].append(func)
         return func
 
@@ -389,6 +401,7 @@ class Scaffold:
         self, code_or_exception: int | type[BaseException], func: ErrorHandler
     ) -> None:
         """Non-decorator form of :meth:`errorhandler`."""
+        self._check_setup_finished("register_error_handler")
         exc_class, code = self._get_exc_class_and_code(code_or_exception)
         self.error_handler_spec[None][code][exc_class] = func
         self._changed()
