@@ -150,7 +150,8 @@ def test_built_url_reaches_the_view_with_the_values(case: tuple[str, dict[str, A
         return
     assert response.status_code == 200, (rule_text, path, response.data)
     assert response.json == {name: _as_json(value) for name, value in values.items()}
-    if rule_text.endswith("/") and len(path) > 1:
+    # Without its slash the path redirects, unless it still ends in one (a path value "0/").
+    if rule_text.endswith("/") and len(path) > 1 and not path[:-1].endswith("/"):
         redirect = client.get(path[:-1], headers=JSON_ACCEPT)
         assert redirect.status_code == 308
         location = redirect.headers["Location"]

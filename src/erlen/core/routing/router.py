@@ -237,19 +237,17 @@ class Router:
         allowed = self._allowed(table, path, domain)
         if allowed:
             return MethodNotAllowed(allowed)
-        if self.merge_slashes and "//" in path:
-            merged = _REPEATED_SLASHES.sub("/", path)
-            if self._allowed(table, merged, domain):
-                return RequestRedirect(quote_segment(merged, slash=True))
-            path = merged  # and it may lack only its trailing slash
-            redirect = True
-        else:
-            # APPSEC: "//host" as a Location would send the client to another site.
-            redirect = not path.startswith("//")
-        if redirect and not path.endswith("/"):
+        # APPSEC: "//host" as a Location would send the client to another site.
+        if not path.endswith("/") and not path.startswith("//"):
             slashed = f"{path}/"
             if self._allowed(table, slashed, domain):
                 return RequestRedirect(quote_segment(slashed, slash=True))
+        if self.merge_slashes and "//" in path:
+            merged = _REPEATED_SLASHES.sub("/", path)  # never starts with "//"
+            candidates = (merged,) if merged.endswith("/") else (merged, f"{merged}/")
+            for candidate in candidates:
+                if self._allowed(table, candidate, domain):
+                    return RequestRedirect(quote_segment(candidate, slash=True))
         return NotFound()
 
     def _allowed(self, table: _Table, path: str, domain: str | None = None) -> set[str]:
