@@ -497,6 +497,25 @@ def test_after_this_request(app: Erlen, client) -> None:
     assert "seen=yes" in client.get("/").headers["Set-Cookie"]
 
 
+def test_after_this_request_functions_run_in_the_order_added(app: Erlen, client) -> None:
+    from erlen import after_this_request
+
+    @app.after_request
+    def app_hook(response: Response) -> Response:
+        response.headers.add("X-Order", "app")
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        for name in ("first", "second"):
+            after_this_request(
+                lambda response, name=name: response.headers.add("X-Order", name) or response
+            )
+        return "ok"
+
+    assert client.get("/").headers.getlist("X-Order") == ["first", "second", "app"]
+
+
 def test_url_value_preprocessor_and_defaults(app: Erlen, client) -> None:
     @app.url_value_preprocessor
     def pull_lang(endpoint: str | None, values: dict[str, object] | None) -> None:

@@ -837,9 +837,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         return True
 
     def _after_request_hooks(self, ctx: Context) -> Iterable[Callable[[Response], Any]]:
-        """The after-request functions to call on a response: ``after_this_request`` ones,
-        then the hooks of the innermost scope first, each in reverse order of registration."""
-        this_request = reversed(ctx.after_request_functions) if ctx.after_request_functions else ()
+        """The after-request functions to call on a response: ``after_this_request`` ones in
+        the order they were added (as Flask runs them), then the hooks of the innermost scope
+        first, each scope's in reverse order of registration."""
+        this_request = ctx.after_request_functions or ()
         if not self._has_request_hooks:
             return this_request
         request: Request = ctx.request  # type: ignore[assignment]
