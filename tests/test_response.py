@@ -322,3 +322,12 @@ def test_mimetype_params_write_back_as_werkzeugs() -> None:
         }
     )
     assert ours.content_type == theirs.content_type
+
+
+def test_status_lines_read_as_werkzeugs() -> None:
+    # Flask tests assert on them: response.status == "404 NOT FOUND".
+    werkzeug_http = pytest.importorskip("werkzeug.http")
+    wrappers = pytest.importorskip("werkzeug.wrappers")
+    for code in sorted(werkzeug_http.HTTP_STATUS_CODES):
+        assert Response(status=code).status == wrappers.Response(status=code).status, code
+    assert Response(status=299).status == wrappers.Response(status=299).status == "299 UNKNOWN"

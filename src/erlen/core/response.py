@@ -27,8 +27,24 @@ _NOSNIFF = ("X-Content-Type-Options", "nosniff")
 
 HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
 
+#: Where Werkzeug's reason phrases differ from the standard library's (or name a code it
+#: lacks); a Flask test asserts ``response.status == "203 NON AUTHORITATIVE INFORMATION"``.
+_WERKZEUG_PHRASES = {
+    203: "Non Authoritative Information",
+    207: "Multi Status",
+    306: "Switch Proxy",
+    414: "Request URI Too Long",
+    418: "I'm a teapot",
+    449: "Retry With",
+    511: "Network Authentication Failed",
+}
+#: Status lines as Werkzeug (so Flask) writes them: ``"404 NOT FOUND"``.
 _STATUS_LINES: dict[int, str] = {
-    status.value: f"{status.value} {status.phrase}" for status in HTTPStatus
+    code: f"{code} {phrase.upper()}"
+    for code, phrase in {
+        **{status.value: status.phrase for status in HTTPStatus},
+        **_WERKZEUG_PHRASES,
+    }.items()
 }
 
 
