@@ -87,6 +87,20 @@ def test_user_input_is_autoescaped_in_html_templates(app: Erlen, templates: Path
     assert client.get("/txt", query_string={"name": attack}).text == attack
 
 
+def test_select_jinja_autoescape_is_the_hook_flask_documents(tmp_path: Path) -> None:
+    class MarkdownEscapingApp(Erlen):
+        def select_jinja_autoescape(self, filename: str | None) -> bool:
+            return super().select_jinja_autoescape(filename) or str(filename).endswith(".md")
+
+    app = MarkdownEscapingApp("testapp", root_path=str(tmp_path))
+    write(tmp_path / "templates", "note.md", "{{ text }}")
+    write(tmp_path / "templates", "note.txt", "{{ text }}")
+    assert app.select_jinja_autoescape("page.html") and not app.select_jinja_autoescape("a.txt")
+    with app.app_context():
+        assert render_template("note.md", text="<b>") == "&lt;b&gt;"
+        assert render_template("note.txt", text="<b>") == "<b>"
+
+
 def test_render_template_string_autoescapes(app: Erlen) -> None:
     @app.route("/")
     def index() -> str:

@@ -273,6 +273,14 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
         return create_jinja_environment(self)
 
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether the template ``filename`` is autoescaped (every string template, and
+        ``.html``, ``.htm``, ``.xml``, ``.xhtml``, ``.svg`` files); Flask's hook, which a
+        subclass overrides to escape other kinds."""
+        from .templating import select_autoescape
+
+        return select_autoescape(filename)
+
     def create_global_jinja_loader(self) -> Any:
         """The environment's loader: the app's templates folder, then each blueprint's."""
         from .templating import DispatchingLoader

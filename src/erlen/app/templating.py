@@ -243,7 +243,7 @@ class DispatchingLoader(jinja2.BaseLoader):
         return sorted(names)
 
 
-def _select_autoescape(template_name: str | None) -> bool:
+def select_autoescape(template_name: str | None) -> bool:
     """Autoescape string templates and HTML/XML files; leave text, CSS, JS, e-mail as they are."""
     if template_name is None:
         return True
@@ -265,7 +265,7 @@ def create_jinja_environment(app: App) -> jinja2.Environment:
     the class, as in Flask.
     """
     options: dict[str, Any] = dict(getattr(app, "jinja_options", None) or {})
-    options.setdefault("autoescape", _select_autoescape)
+    options.setdefault("autoescape", app.select_jinja_autoescape)
     options.setdefault("auto_reload", _auto_reload_wanted(app))
     if "loader" not in options:
         options["loader"] = app.create_global_jinja_loader()
