@@ -778,3 +778,9 @@ def test_response_says_whether_the_app_streamed_its_body(app: Erlen) -> None:
     streamed, buffered = client.get("/stream"), client.get("/plain")
     assert (streamed.data, streamed.is_streamed) == (b"abc", True)
     assert (buffered.data, buffered.is_streamed) == (b"abc", False)
+
+
+def test_a_query_in_the_path_and_as_an_argument_is_an_error(echo: Erlen) -> None:
+    # As in Werkzeug: neither is silently dropped.
+    with pytest.raises(ValueError, match="Query string is defined in the path and as an argument"):
+        echo.test_client().get("/echo?x=1", query_string={"y": "2"})

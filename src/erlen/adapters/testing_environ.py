@@ -193,6 +193,9 @@ class EnvironBuilder:
             )
         self.base_url = base_url
         self.path = url.path or "/"
+        if url.query and query_string is not None:
+            # As Werkzeug's: one of the two would be dropped without a word.
+            raise ValueError("Query string is defined in the path and as an argument")
         self.query_string = _query_text(url.query if query_string is None else query_string)
         self.method = method.upper()
         self.headers = _raw_headers(headers)
