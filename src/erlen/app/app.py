@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 
 __all__ = ["App"]
 
+#: File extensions whose templates are autoescaped (HTML and XML dialects).
+AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 #: Route options of typed views (``params.ROUTE_OPTIONS``), named here to keep params.py out
@@ -274,12 +277,12 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         return create_jinja_environment(self)
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:
-        """Whether the template ``filename`` is autoescaped (every string template, and
-        ``.html``, ``.htm``, ``.xml``, ``.xhtml``, ``.svg`` files); Flask's hook, which a
-        subclass overrides to escape other kinds."""
-        from .templating import select_autoescape
-
-        return select_autoescape(filename)
+        """Whether the template ``filename`` is autoescaped: every string template, and HTML
+        and XML files (:data:`AUTOESCAPE_EXTENSIONS`), not text, CSS, JS or e-mail. Flask's
+        hook, which a subclass overrides to escape other kinds."""
+        if filename is None:
+            return True
+        return filename.lower().endswith(AUTOESCAPE_EXTENSIONS)
 
     def create_global_jinja_loader(self) -> Any:
         """The environment's loader: the app's templates folder, then each blueprint's."""

@@ -39,9 +39,6 @@ __all__ = [
     "stream_template_string",
 ]
 
-#: File extensions whose templates are autoescaped (HTML and XML dialects).
-AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
-
 #: Every attribute a plain ``dict`` has: exactly the names ``getattr(a_dict, name)`` finds.
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -241,13 +238,6 @@ class DispatchingLoader(jinja2.BaseLoader):
         for loader in self.iter_loaders():
             names.update(loader.list_templates())
         return sorted(names)
-
-
-def select_autoescape(template_name: str | None) -> bool:
-    """Autoescape string templates and HTML/XML files; leave text, CSS, JS, e-mail as they are."""
-    if template_name is None:
-        return True
-    return template_name.lower().endswith(AUTOESCAPE_EXTENSIONS)
 
 
 def _auto_reload_wanted(app: App) -> bool:
