@@ -357,3 +357,20 @@ def test_abort_takes_werkzeugs_header_arguments(app: Erlen, client) -> None:
     assert response.status_code == 401
     challenges = response.headers.getlist("WWW-Authenticate")
     assert challenges == ['Basic realm="app"', 'Bearer realm="api"']
+
+
+def test_an_error_class_for_another_status_is_named_after_it(app: Erlen, client) -> None:
+    class ClientClosed(HTTPException):
+        code = 499
+        description = "The client went away."
+
+    class Teapot(HTTPException):
+        code = 418
+
+    assert (ClientClosed.name, Teapot.name) == ("Unknown Error", "I'm a Teapot")
+
+    @app.route("/")
+    def index() -> str:
+        raise ClientClosed()
+
+    assert "<title>499 Unknown Error</title>" in client.get("/").text

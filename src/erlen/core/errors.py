@@ -18,6 +18,7 @@ import json
 import sys
 from collections.abc import Hashable, Iterable, Mapping
 from datetime import datetime
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from .http import http_date
@@ -82,6 +83,15 @@ class HTTPException(Exception):
     code: int = 500
     name: str = "Internal Server Error"
     description: str = "The server could not complete the request."
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__ and "name" not in cls.__dict__:
+            # A subclass for another status is named after it, as Werkzeug names it.
+            try:
+                cls.name = HTTPStatus(cls.code).phrase
+            except ValueError:
+                cls.name = "Unknown Error"
 
     def __init__(
         self,
