@@ -160,6 +160,8 @@ def test_template_signals_carry_the_template_and_its_context(app: Erlen) -> None
     assert [name for name, _ in calls] == ["before-render-template", "template-rendered"]
     for _, kwargs in calls:
         assert kwargs["context"]["name"] == "Ada"
+        # As Flask's default context processor gives them; the session is left out, as there.
+        assert {"g", "request"} <= set(kwargs["context"]) and "session" not in kwargs["context"]
         assert kwargs["template"].render(name="Bo") == "Hello Bo"
 
 

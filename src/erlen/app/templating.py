@@ -323,16 +323,19 @@ def update_template_context(app: App, context: dict[str, Any]) -> None:
     current_request = ctx.request if ctx is not None else None
     endpoint = current_request.endpoint if current_request is not None else None
     processors = app._scoped(endpoint, "template_context_processors")
-    extra: dict[str, Any] = {}
+    # As Flask's default context processor: ``g``, and ``request`` with a request, so that
+    # signal receivers and callers of update_template_context see them (``session`` is left
+    # to the global, as in Flask: reading it would mark the session accessed). ``g`` goes in as
+    # its proxy, so that no namespace is made for a render that never uses it.
+    extra: dict[str, Any] = {"g": g}
     if current_request is not None:
         # PERF: the real request object, so ``{{ request.args }}`` skips the proxy lookup.
         extra["request"] = current_request
     for processor in processors:
         extra.update(processor())
-    if extra:
-        original = dict(context)
-        context.update(extra)
-        context.update(original)
+    original = dict(context)
+    context.update(extra)
+    context.update(original)
 
 
 def _render(app: App, template: jinja2.Template, context: dict[str, Any]) -> str:
