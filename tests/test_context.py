@@ -219,3 +219,15 @@ def test_a_request_context_joins_the_app_context_it_is_pushed_in(app: Erlen) -> 
     with built_inside:  # pushed after its app context ended: it has one of its own
         assert "outer" not in g
     assert torn_down == [None]
+
+
+def test_popping_contexts_out_of_order_leaves_none_behind(app: Erlen) -> None:
+    # As in Flask: the wrong pop raises, and cleaning up after it leaves no context pushed.
+    first, second = app.app_context(), app.app_context()
+    first.push()
+    second.push()
+    with pytest.raises(AssertionError, match="wrong context"):
+        first.pop()
+    with pytest.raises(AssertionError):
+        second.pop()
+    assert not has_app_context()

@@ -221,7 +221,11 @@ class Context:
                         self.app.do_teardown_appcontext(exc)
         finally:
             current = _cv_context.get()
-            _cv_context.reset(self._tokens.pop())
+            token = self._tokens.pop()
+            if current is not None:
+                # Not when nothing is current: a pop out of order already unwound past this
+                # context, and resetting its token would push back the one before it.
+                _cv_context.reset(token)
         if gate.open and self.owns_app:
             from .signals import appcontext_popped, send
 
