@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -94,6 +95,33 @@ def test_copy_current_request_context_in_thread(app: Erlen, client) -> None:
 
     client.get("/")
     assert seen == ["/"]
+
+
+def test_a_copied_request_context_shares_the_session(app: Erlen, client) -> None:
+    # The copy is made before the view touches the session; a thread's write must still reach
+    # the cookie, and the view's later write must reach the thread, as in Flask.
+    seen: list[Any] = []
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            seen.append(session.get("user"))
+            session["from_thread"] = 1
+
+        session["user"] = "ann"
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return "ok"
+
+    @app.route("/read")
+    def read() -> dict[str, Any]:
+        return dict(session)
+
+    client.get("/")
+    assert seen == ["ann"]
+    assert client.get("/read").get_json() == {"user": "ann", "from_thread": 1}
 
 
 def test_proxies_hash_and_pass_isinstance(app: Erlen) -> None:

@@ -252,10 +252,15 @@ class Context:
         return f"<Context {request.url!r} [{request.method}] of {self.app.name}>"
 
     def copy(self) -> Context:
-        """A new context for the same app and request, sharing ``g`` and the session."""
+        """A new context for the same app and request, sharing ``g`` and the session.
+
+        The session is opened now if it was not yet, as Flask's is when a request starts, so
+        that both contexts hold the same one: what a thread stores in it is saved with the
+        response, and what the view stores after the copy is seen in the thread.
+        """
         other = Context(self.app, self.request)
         other._g = self._g
-        other._session = self._session
+        other._session = self.session if self.request is not None else None
         return other
 
 
