@@ -331,3 +331,33 @@ def test_status_lines_read_as_werkzeugs() -> None:
     for code in sorted(werkzeug_http.HTTP_STATUS_CODES):
         assert Response(status=code).status == wrappers.Response(status=code).status, code
     assert Response(status=299).status == wrappers.Response(status=299).status == "299 UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "body", "content_range"),
+    [
+        ({"Range": "bytes=0-3"}, 206, b"0123", "bytes 0-3/10"),
+        ({"Range": "bytes=-2"}, 206, b"89", "bytes 8-9/10"),
+        ({"Range": "bytes=20-"}, 416, b"", "bytes */10"),
+        ({"Range": "bytes=0-1,5-6"}, 200, b"0123456789", None),  # several: the whole body
+        ({"Range": "garbage"}, 200, b"0123456789", None),
+        ({"Range": "bytes=0-3", "If-Range": '"old"'}, 200, b"0123456789", None),
+        ({"Range": "bytes=0-3", "If-Range": '"v1"'}, 206, b"0123", "bytes 0-3/10"),
+    ],
+)
+def test_make_conditional_serves_a_single_range_of_the_body(
+    app: Erlen,
+    headers: dict[str, str],
+    status: int,
+    body: bytes,
+    content_range: str | None,
+) -> None:
+    with app.test_request_context("/", headers=headers):
+        response = Response("0123456789")
+        response.set_etag("v1")
+        response.make_conditional(request, accept_ranges=True, complete_length=10)
+    assert (response.status_code, response.get_data()) == (status, body)
+    assert response.headers.get("Content-Range") == content_range
+    assert response.headers["Accept-Ranges"] == "bytes"
+    if status != 200:
+        assert response.headers["Content-Length"] == str(len(body))

@@ -401,7 +401,7 @@ def _requested_ranges(
         return None  # RFC 9110 defines ranges for GET only; an empty file has none to give
     request_headers = request.headers
     header = request_headers.get("Range")
-    if header is None or not _if_range_holds(request_headers.get("If-Range"), etag, modified):
+    if header is None or not http.if_range_holds(request_headers.get("If-Range"), etag, modified):
         return None
     ranges = http.parse_range_header(header, size)
     if ranges is None:
@@ -486,18 +486,6 @@ class _ByteRangesBody:
 
     def close(self) -> None:
         self.file.close()
-
-
-def _if_range_holds(if_range: str | None, etag: str | None, modified: datetime | None) -> bool:
-    """True when there is no ``If-Range``, or it names the version being served."""
-    if if_range is None:
-        return True
-    value = if_range.strip()
-    if value.startswith(('"', "W/", "w/")):
-        tag, weak = http.unquote_etag(value)
-        return not weak and etag is not None and tag == etag  # strong comparison only
-    since = http.parse_date(value)
-    return since is not None and modified is not None and since == modified
 
 
 def _bodiless(

@@ -40,6 +40,7 @@ __all__ = [
     "dump_options_header",
     "evaluate_preconditions",
     "http_date",
+    "if_range_holds",
     "iri_to_uri",
     "is_token",
     "parse_accept",
@@ -799,6 +800,19 @@ def parse_if_range(value: str | None) -> IfRange:
 # -- ranges -------------------------------------------------------------------------------------
 
 _MAX_RANGES = 100
+
+
+def if_range_holds(if_range: str | None, etag: str | None, modified: datetime | None) -> bool:
+    """True when there is no ``If-Range``, or it names the version being served: the same
+    strong entity tag, or exactly its ``Last-Modified`` date (RFC 9110 13.1.5)."""
+    if if_range is None:
+        return True
+    value = if_range.strip()
+    if value.startswith(('"', "W/", "w/")):
+        tag, weak = unquote_etag(value)
+        return not weak and etag is not None and tag == etag  # strong comparison only
+    since = parse_date(value)
+    return since is not None and modified is not None and since == modified
 
 
 def parse_range_header(value: str | None, length: int) -> list[tuple[int, int]] | None:

@@ -647,8 +647,9 @@ class Response:
         ``If-None-Match`` / ``If-Modified-Since`` is satisfied becomes 304 Not Modified with no
         body, and a failed ``If-Match`` / ``If-Unmodified-Since`` becomes 412. A ``Date`` header
         is added when missing, as in Werkzeug. ``accept_ranges`` sets ``Accept-Ranges``
-        (``True`` means ``bytes``); byte ranges themselves are served by ``send_file``, not
-        here. ``request_or_environ`` is a request or a WSGI environ.
+        (``True`` means ``bytes``); with ``complete_length`` too, a single ``Range`` of a 200
+        answer is served from the body (206, or 416 when it is past the end), as in Werkzeug.
+        ``request_or_environ`` is a request or a WSGI environ.
         """
         headers, method = _request_headers_and_method(request_or_environ)
         if method not in ("GET", "HEAD"):
@@ -660,7 +661,8 @@ class Response:
         if accept_ranges:
             self.headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
         etag, _ = self.get_etag()
-        status = http.evaluate_preconditions(method, headers, etag, self.last_modified)
+        modified = self.last_modified
+        status = http.evaluate_preconditions(method, headers, etag, modified)
         if status == 304:
             self.status_code, self._reason = 304, None
             # RFC 9110 15.4.5: no body, and no headers that describe the one not sent.
@@ -669,7 +671,33 @@ class Response:
                 self.headers.remove(name)
         elif status == 412:
             self.status_code, self._reason = 412, None
+        elif (
+            accept_ranges
+            and complete_length
+            and self.status_code == 200
+            and http.if_range_holds(headers.get("If-Range"), etag, modified)
+        ):
+            self._answer_range(headers.get("Range"), complete_length)
         return self
+
+    def _answer_range(self, header: str | None, length: int) -> None:
+        """Serve the one byte range ``header`` asks of this buffered body (206), or 416 when
+        it asks none that exists; a malformed header, or several ranges, get the whole body
+        (RFC 9110 14.2: a server may ignore ``Range``)."""
+        ranges = http.parse_range_header(header, length)
+        if ranges is None or len(ranges) > 1:
+            return
+        if not ranges:
+            self.status_code, self._reason = 416, None
+            self.response = []
+            self.headers["Content-Range"] = f"bytes */{length}"
+            self.headers["Content-Length"] = "0"
+            return
+        start, stop = ranges[0]
+        self.response = [self.get_data()[start:stop]]
+        self.status_code, self._reason = 206, None
+        self.headers["Content-Range"] = http.content_range(start, stop, length)
+        self.headers["Content-Length"] = str(stop - start)
 
     def calculate_content_length(self) -> int | None:
         """The body's length when it is buffered, None for a streamed body."""
