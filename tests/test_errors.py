@@ -374,3 +374,17 @@ def test_an_error_class_for_another_status_is_named_after_it(app: Erlen, client)
         raise ClientClosed()
 
     assert "<title>499 Unknown Error</title>" in client.get("/").text
+
+
+def test_abort_with_neither_a_status_nor_a_response_is_a_programming_error(
+    app: Erlen, client
+) -> None:
+    # abort("text") answered 200 with the text: an abort must never look like a success.
+    @app.route("/")
+    def index() -> str:
+        abort("Not allowed")  # type: ignore[arg-type]
+
+    with pytest.raises(TypeError, match="a status code or a Response"):
+        abort("Not allowed")  # type: ignore[arg-type]
+    app.testing = False
+    assert client.get("/").status_code == 500

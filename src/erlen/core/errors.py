@@ -540,6 +540,10 @@ class Aborter:
 
     def __call__(self, status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
         if not isinstance(status, int):
+            if not hasattr(status, "status_code"):  # a Response (Erlen's or Werkzeug's)
+                raise TypeError(
+                    f"abort() takes a status code or a Response, not {type(status).__name__}."
+                )
             raise HTTPException(response=status)
         cls = self.mapping.get(status)
         if cls is None:
