@@ -597,6 +597,43 @@ def test_websocket_disconnect_ends_the_view_and_runs_its_cleanup(app: Erlen) -> 
     assert left == [1001]
 
 
+def test_a_send_after_another_task_saw_the_client_leave_is_a_disconnect(
+    app: Erlen, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A reader task and a pusher task: the client leaving is the normal end for both, with
+    # the client's close code, not a RuntimeError logged as an application error.
+    ended: list[Any] = []
+
+    @app.websocket("/ws")
+    async def feed() -> None:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        async def reader() -> None:
+            async for message in websocket:
+                await queue.put(str(message))
+            await queue.put("client left")
+
+        task = asyncio.ensure_future(reader())
+        try:
+            while True:
+                await websocket.send(f"echo: {await queue.get()}")
+        except WebSocketDisconnect as disconnect:
+            ended.append(disconnect.code)
+            raise
+        finally:
+            task.cancel()
+
+    with app.test_client().websocket_connect("/ws") as ws:
+        ws.send_text("hello")
+        assert ws.receive_text() == "echo: hello"
+        ws.close(code=1001)
+    deadline = time.monotonic() + 2
+    while not ended and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ended == [1001]
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
 def test_before_websocket_can_refuse_the_handshake_with_a_response(app: Erlen) -> None:
     @app.before_websocket
     def need_token() -> Any:

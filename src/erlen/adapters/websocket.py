@@ -59,7 +59,7 @@ class WebSocket(Request):
     ``Accept`` header is still in ``headers``.
     """
 
-    __slots__ = ("_receive", "_send", "accepted", "closed", "scope")
+    __slots__ = ("_receive", "_send", "accepted", "closed", "scope", "_client_closed")
 
     def __init__(
         self,
@@ -88,9 +88,17 @@ class WebSocket(Request):
         self._send = send
         self.accepted = False
         self.closed = False
+        #: How the client ended the connection (code, reason), once seen: what a later send
+        #: raises, in whatever task of the view it is made.
+        self._client_closed: tuple[int, str] | None = None
 
     def __repr__(self) -> str:
         return f"<WebSocket {self.path!r}>"
+
+    def _client_left(self, code: int, reason: str) -> WebSocketDisconnect:
+        self.closed = True
+        self._client_closed = (code, reason)
+        return WebSocketDisconnect(code, reason)
 
     @property
     def is_secure(self) -> bool:
@@ -117,8 +125,7 @@ class WebSocket(Request):
             raise RuntimeError("This WebSocket was closed before it was accepted.")
         message = await self._receive()
         if message["type"] == "websocket.disconnect":
-            self.closed = True
-            raise WebSocketDisconnect(message.get("code", 1006), message.get("reason") or "")
+            raise self._client_left(message.get("code", 1006), message.get("reason") or "")
         if message["type"] != "websocket.connect":
             raise RuntimeError(f"Expected websocket.connect, got {message['type']!r}.")
         accept: Message = {"type": "websocket.accept", "subprotocol": subprotocol}
@@ -140,8 +147,7 @@ class WebSocket(Request):
             raise WebSocketDisconnect(1000, "The connection is closed.")
         message = await self._receive()
         if message["type"] == "websocket.disconnect":
-            self.closed = True
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+            raise self._client_left(message.get("code", 1000), message.get("reason") or "")
         text = message.get("text")
         data: str | bytes = str(text) if text is not None else bytes(message.get("bytes") or b"")
         limit = self.limits.max_content_length
@@ -166,11 +172,14 @@ class WebSocket(Request):
     async def send(self, data: str | bytes) -> None:
         """Send a text frame for str, a binary frame for bytes.
 
-        Raises :class:`WebSocketDisconnect` when the client has gone.
+        Raises :class:`WebSocketDisconnect` when the client has gone, also when another task
+        of the view already saw it leave; ``RuntimeError`` after the view closed it itself.
         """
         if not self.accepted:
             await self.accept()
         if self.closed:
+            if self._client_closed is not None:
+                raise WebSocketDisconnect(*self._client_closed)
             raise RuntimeError("Cannot send on a closed WebSocket.")
         if isinstance(data, str):
             await self._send_or_disconnect({"type": "websocket.send", "text": data})
@@ -209,8 +218,7 @@ class WebSocket(Request):
         try:
             await self._send(message)
         except OSError:
-            self.closed = True
-            raise WebSocketDisconnect(1006, "The client went away.") from None
+            raise self._client_left(1006, "The client went away.") from None
 
     async def refuse(self, response: Response | None) -> None:
         """Refuse the handshake with ``response`` where the server can send one, else a 403."""
