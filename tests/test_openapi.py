@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import pytest
@@ -272,3 +273,45 @@ def test_the_tutorial_api_works_and_its_document_validates() -> None:
     assert document["info"]["title"] == "Users"
     assert set(document["paths"]) == {"/api/users", "/api/users/{user_id}"}
     assert set(document["paths"]["/api/users/{user_id}"]) == {"get", "put", "delete"}
+
+
+class _Opaque:
+    """A type a parameter may name by habit, with no JSON Schema."""
+
+
+def test_a_type_without_a_schema_is_described_in_words_not_a_500(app: Erlen) -> None:
+    @app.get("/items")
+    def items(page: int = 1) -> dict[str, int]:
+        return {"page": page}
+
+    @app.get("/search")
+    def search(q: str = "", helper: _Opaque | None = None) -> dict[str, str]:
+        return {"q": q}
+
+    with pytest.warns(UserWarning, match="cannot describe"):
+        response = app.test_client().get("/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    validate(document)
+    (helper,) = [
+        p for p in document["paths"]["/search"]["get"]["parameters"] if p["name"] == "helper"
+    ]
+    assert "Not describable" in helper["schema"]["description"]
+    assert document["paths"]["/items"]["get"]["parameters"][0]["schema"]["type"] == "integer"
+
+
+def test_non_finite_defaults_leave_the_document_strict_json(app: Erlen) -> None:
+    @app.get("/search")
+    def search(q: str = "", max_price: float = float("inf"), low: float = -1.5) -> str:
+        return q
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"not JSON: {token}")
+
+    body = app.test_client().get("/openapi.json").get_data(as_text=True)
+    document = json.loads(body, parse_constant=refuse)
+    validate(document)
+    by_name = {p["name"]: p for p in document["paths"]["/search"]["get"]["parameters"]}
+    assert "default" not in by_name["max_price"]["schema"]
+    assert by_name["max_price"]["schema"]["type"] == "number"
+    assert by_name["low"]["schema"]["default"] == -1.5

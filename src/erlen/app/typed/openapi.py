@@ -17,10 +17,13 @@ operations; ``openapi=False`` leaves the route out.
 from __future__ import annotations
 
 import inspect
+import math
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
+from pydantic.errors import PydanticInvalidForJsonSchema, PydanticSchemaGenerationError
 from pydantic.json_schema import JsonSchemaMode
 
 from ...core.errors import default_exceptions
@@ -115,19 +118,44 @@ class _Schemas:
         return slot
 
     def fill(self) -> dict[str, Any]:
-        """Write every schema into its slot; return the shared definitions."""
-        if not self._wanted:
+        """Write every schema into its slot; return the shared definitions.
+
+        A type no JSON Schema describes (a plain class, which a parameter may name for an
+        isinstance check) gets an empty schema and a warning, rather than failing the whole
+        document: one view must not take the API's documentation down.
+        """
+        wanted = [
+            (slot, annotation, mode)
+            for slot, annotation, mode in self._wanted
+            if _describable(slot, annotation, mode)
+        ]
+        if not wanted:
             return {}
         inputs = [
             (index, mode, TypeAdapter(annotation))
-            for index, (_, annotation, mode) in enumerate(self._wanted)
+            for index, (_, annotation, mode) in enumerate(wanted)
         ]
         by_key, definitions = TypeAdapter.json_schemas(
             inputs, ref_template="#/components/schemas/{model}"
         )
-        for index, (slot, _, mode) in enumerate(self._wanted):
+        for index, (slot, _, mode) in enumerate(wanted):
             slot.update(by_key[(index, mode)])
         return dict(definitions.get("$defs", {}))
+
+
+def _describable(slot: dict[str, Any], annotation: Any, mode: JsonSchemaMode) -> bool:
+    """Whether pydantic can describe ``annotation``; if not, ``slot`` says so and it is left
+    out of the document's schemas."""
+    try:
+        TypeAdapter(annotation).json_schema(mode=mode)
+    except (PydanticSchemaGenerationError, PydanticInvalidForJsonSchema) as exc:
+        warnings.warn(
+            f"The OpenAPI document cannot describe {annotation!r}: {exc.message.splitlines()[0]}",
+            stacklevel=2,
+        )
+        slot["description"] = f"Not describable as JSON Schema: {annotation!r}"
+        return False
+    return True
 
 
 def build_document(app: App) -> dict[str, Any]:
@@ -192,7 +220,26 @@ def build_document(app: App) -> dict[str, Any]:
         for operation in item.values():
             if not operation["tags"]:
                 del operation["tags"]
-    return document
+    finite: dict[str, Any] = _finite(document)
+    return finite
+
+
+def _finite(value: Any) -> Any:
+    """``value`` without the floats JSON has no spelling for.
+
+    A default of ``float("inf")`` (a common "no limit") would be written ``Infinity``, which
+    strict parsers and Swagger UI refuse, losing the whole document over one keyword: the
+    keyword (or list item) holding it is left out instead.
+    """
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items() if _is_spellable(item)}
+    if isinstance(value, list):
+        return [_finite(item) for item in value if _is_spellable(item)]
+    return value
+
+
+def _is_spellable(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _merge(operation: dict[str, Any], fields: dict[str, Any]) -> None:
