@@ -576,3 +576,37 @@ def test_registration_refuses_contradictory_annotations(app: Erlen) -> None:
         @app.get("/x/<name>")
         def named(name: Annotated[str, Query()]) -> str:
             return ""
+
+
+def test_a_422_stays_small_whatever_the_number_of_bad_values(app: Erlen) -> None:
+    @app.post("/items")
+    def items(ids: Annotated[list[int], Body(embed=True)]) -> Any:
+        return {}
+
+    body = json.dumps({"ids": ["x"] * 50_000}).encode()
+    response = app.test_client().post("/items", data=body, content_type="application/json")
+    assert response.status_code == 422
+    errors = errors_of(response)
+    assert [error["loc"] for error in errors] == [["body", "ids", n] for n in range(100)]
+    assert response.get_json()["error"]["detail"].endswith("the first 100 of 50000.")
+    assert len(response.data) < len(body) / 10
+
+
+def test_an_echoed_input_is_cut_short_at_an_ellipsis(app: Erlen) -> None:
+    @app.post("/notes")
+    def notes(
+        title: Annotated[int, Body(embed=True)], tags: Annotated[int, Body(embed=True)]
+    ) -> Any:
+        return {}
+
+    long_text = "a" * 5_000
+    many = [{"token": "t0p", "n": n} for n in range(1_000)]
+    response = app.test_client().post("/notes", json={"title": long_text, "tags": many})
+    by_loc = {tuple(error["loc"]): error["input"] for error in errors_of(response)}
+    title, tags = by_loc[("body", "title")], by_loc[("body", "tags")]
+    assert title == "a" * 1_000 + "\u2026"
+    assert 50 < len(tags) < 1_000 and tags[-1] == "\u2026"
+    assert tags[0] == {"token": "**********", "n": 0}
+    assert response.get_json()["error"]["detail"] == (
+        "The request's values are invalid: 'errors' lists each one."
+    )
