@@ -8,7 +8,6 @@ prints passed and failed counts per test file. Extra arguments go to pytest:
 
 from __future__ import annotations
 
-import ast
 import collections
 import importlib.util
 import os
@@ -20,20 +19,6 @@ from pathlib import Path
 
 FLASK_VERSION = "3.1.3"
 ROOT = Path(__file__).resolve().parent.parent
-#: Tests that replace ``werkzeug.serving.run_simple`` with a stub, then call ``app.run()``: Erlen's
-#: server is not Werkzeug's, so they would serve forever. Not run; counted as failed.
-STUBS_RUN_SIMPLE = "setattr(werkzeug.serving, 'run_simple'"
-
-
-def serve_forever_tests(tests: Path) -> list[str]:
-    """The node ids of the test functions that stub ``run_simple`` (see above)."""
-    found = []
-    for path in sorted(tests.glob("test_*.py")):
-        tree = ast.parse(path.read_text())
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and STUBS_RUN_SIMPLE in ast.unparse(node):
-                found.append(f"tests/{path.name}::{node.name}")
-    return found
 CACHE = ROOT / ".cache"
 
 
@@ -54,26 +39,28 @@ def flask_tests() -> Path:
 def main() -> int:
     tests = flask_tests()
     report = CACHE / "flask-suite.txt"
-    serve_forever = serve_forever_tests(tests)
     command = [
-        sys.executable, "-m", "pytest", "-p", "flask_suite_shim", "-p", "no:cacheprovider",
-        "-q", "-rA", "--tb=line", "-W", "ignore::DeprecationWarning",
-        "--continue-on-collection-errors", *sys.argv[1:],
-        *(f"--deselect={test}" for test in serve_forever),
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "flask_suite_shim",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rA",
+        "--tb=line",
+        "-W",
+        "ignore::DeprecationWarning",
+        "--continue-on-collection-errors",
+        *sys.argv[1:],
     ]
     if importlib.util.find_spec("pytest_timeout") is not None:
         command.append("--timeout=30")  # a test that hangs fails instead of stopping the run
     if not any(arg.startswith("tests/") for arg in sys.argv[1:]):
         command.append(str(tests))  # fmt: skip
     path = os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))
-    deselected = CACHE / "flask-suite-deselected.txt"
-    deselected.write_text("")
-    env = dict(
-        os.environ,
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONPATH=path,
-        ERLEN_FLASK_SUITE_DESELECTED=str(deselected),
-    )
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=path)
     with report.open("w") as out:
         subprocess.run(command, cwd=tests.parent, stdout=out, stderr=subprocess.STDOUT, env=env)
     # One outcome per test: a test that passed and then errored in its teardown did not pass.
@@ -86,8 +73,6 @@ def main() -> int:
             status, test = match.groups()
             if outcomes.get(test) in (None, "PASSED"):
                 outcomes[test] = status
-    for line in deselected.read_text().splitlines():
-        outcomes[line.strip()] = "FAILED"
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for test, status in outcomes.items():
         counts[test.split("::")[0].removeprefix("tests/")][status] += 1

@@ -1,10 +1,9 @@
-"""A pytest plugin for running Flask's tests on Erlen: the patch first, and pytest 9's rename.
+"""A pytest plugin for running Flask's tests on Erlen: the patch first, pytest 9's rename, and
+the environment Flask's conftest keeps clean.
 
 Flask 3.1.3's tests import ``_pytest.monkeypatch.notset``, which pytest 9 renamed ``NOTSET``
 (in ``_pytest.compat``); the old name is put back so the suite runs on the pytest Erlen uses.
 """
-
-import os
 
 import _pytest.monkeypatch
 import pytest
@@ -16,9 +15,8 @@ if not hasattr(_pytest.monkeypatch, "notset"):
     _pytest.monkeypatch.notset = NOTSET  # type: ignore[attr-defined]
 
 
-def pytest_deselected(items: list[pytest.Item]) -> None:
-    """Record what was left out, for the runner to count (it cannot see pytest's collection)."""
-    record = os.environ.get("ERLEN_FLASK_SUITE_DESELECTED")
-    if record:
-        with open(record, "a") as out:
-            out.writelines(f"{item.nodeid}\n" for item in items)
+@pytest.fixture(autouse=True)
+def _clear_run_from_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flask's conftest clears ``FLASK_RUN_FROM_CLI`` around each test, so a CLI test cannot
+    turn a later test's ``app.run()`` into a no-op; Erlen's CLI sets ``ERLEN_RUN_FROM_CLI``."""
+    monkeypatch.delenv("ERLEN_RUN_FROM_CLI", raising=False)

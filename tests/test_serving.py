@@ -9,6 +9,7 @@ import json
 import os
 import resource
 import socket
+import sys
 import textwrap
 import threading
 import time
@@ -22,7 +23,7 @@ import pytest
 from erlen import Erlen, request
 from erlen.adapters.serving import MAX_UNSENT_BUFFERS, make_server
 
-from .conftest import ROOT
+from .conftest import ROOT, ServerProcess, free_port
 
 pytestmark = [pytest.mark.wsgi_only, pytest.mark.server]
 
@@ -53,6 +54,31 @@ def test_hello_program_serves_and_says_where(start_server) -> None:
     assert '"GET / HTTP/1.1" 200 12' in output
     assert "Stopped" in output
     assert server.process.returncode == 0
+
+
+def test_run_listens_where_server_name_says_as_in_flask(tmp_path: Path) -> None:
+    port = free_port()
+    program = tmp_path / "named.py"
+    program.write_text(
+        textwrap.dedent(f"""
+            from erlen import Erlen
+
+            app = Erlen(__name__)
+            app.config["SERVER_NAME"] = "127.0.0.1:{port}"
+
+            @app.route("/")
+            def index():
+                return "named"
+
+            app.run()
+        """)
+    )
+    server = ServerProcess([sys.executable, str(program)], port, tmp_path)
+    try:
+        assert fetch(port, "/")[2] == b"named"
+    finally:
+        output = server.stop()
+    assert f"Running on http://127.0.0.1:{port}" in output
 
 
 def test_server_keeps_connections_alive_and_serves_concurrently(start_server) -> None:

@@ -435,3 +435,11 @@ def test_dotted_lookup_on_dicts_follows_jinja_order(app: Erlen) -> None:
     app.jinja_env.undefined = jinja2.StrictUndefined
     with app.test_request_context(), pytest.raises(jinja2.UndefinedError, match="missing"):
         render_template_string("{{ d.missing }}", d={})
+
+
+def test_templates_reload_in_debug_mode_whenever_it_is_turned_on(app: Erlen) -> None:
+    assert app.jinja_env.auto_reload is False
+    app.debug = True
+    assert app.jinja_env.auto_reload is True
+    app.debug = False
+    assert app.jinja_env.auto_reload is False

@@ -79,3 +79,26 @@ def test_a_program_without_the_patch_loads_neither_flask_nor_werkzeug() -> None:
         """
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_app_run_calls_a_stub_in_place_of_werkzeug_run_simple_as_flask_does() -> None:
+    result = run_python(
+        """
+        import erlen.flask_patch
+        import werkzeug.serving
+        from flask import Flask
+
+        calls = []
+        werkzeug.serving.run_simple = lambda *args, **kwargs: calls.append((args, kwargs))
+        app = Flask("stubbed")
+        app.config["SERVER_NAME"] = "pocoo.org:8080"
+        app.run(debug=True, passthrough_errors=True)
+        (args, kwargs), = calls
+        print(args[:2], args[2] is app, sorted(kwargs.items()), app.jinja_env.auto_reload)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == (
+        "('pocoo.org', 8080) True [('passthrough_errors', True), ('threaded', True), "
+        "('use_debugger', True), ('use_reloader', True)] True"
+    )

@@ -37,6 +37,17 @@ def _blueprint_cli_group(name: str) -> Any:
 blueprints.make_cli_group = _blueprint_cli_group
 
 
+def _no_replacement() -> Callable[..., Any] | None:
+    return None
+
+
+#: Gives the function :meth:`Erlen.run` is to call instead of Erlen's server, as Werkzeug's
+#: ``run_simple`` is called: ``(host, port, app, **options)``; None for Erlen's own.
+#: ``erlen.flask_patch`` sets it to find a stub that a Flask test put in place of
+#: ``werkzeug.serving.run_simple``, the one way Flask offers to run ``app.run()`` without a server.
+replaced_run_simple: Callable[[], Callable[..., Any] | None] = _no_replacement
+
+
 class Erlen(App):
     """A web application: register views on it, then serve it.
 
@@ -85,6 +96,7 @@ class Erlen(App):
     ) -> None:
         """Serve the app on a development server: http://127.0.0.1:5000 unless told otherwise.
 
+        As in Flask, ``host`` and ``port`` default to those of ``SERVER_NAME`` when it is set.
         The server is multi-threaded HTTP/1.1 (waitress); ``use_reloader=True`` restarts it when
         a source file changes. For production, run the app under gunicorn, granian or waitress.
         """
@@ -97,17 +109,21 @@ class Erlen(App):
             return
         if debug is not None:
             self.debug = debug
+        named_host, _, named_port = (self.config.get("SERVER_NAME") or "").partition(":")
+        host = host or named_host or "127.0.0.1"
+        port = int(port) if port or port == 0 else int(named_port) if named_port else 5000
+        replaced = replaced_run_simple()
+        if replaced is not None:
+            options.setdefault("use_reloader", self.debug)
+            options.setdefault("use_debugger", self.debug)
+            options.setdefault("threaded", True)
+            replaced(host, port, self, **options)
+            return
         for flask_only in ("threaded", "processes", "use_debugger", "use_evalex",
                            "passthrough_errors", "ssl_context"):  # fmt: skip
             # Accepted for Flask code: waitress is always threaded; the debug page is built in.
             options.pop(flask_only, None)
-        run_simple(
-            self,
-            host or "127.0.0.1",
-            port if port is not None else 5000,
-            load_dotenv=load_dotenv,
-            **options,
-        )
+        run_simple(self, host, port, load_dotenv=load_dotenv, **options)
 
     @property
     def cli(self) -> Any:

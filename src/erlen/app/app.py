@@ -222,6 +222,10 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        env = self._jinja_env
+        if env is not None and self.config.get("TEMPLATES_AUTO_RELOAD") is None:
+            # As in Flask: templates reload in debug mode, from this moment on.
+            env.auto_reload = env.derived_auto_reload = bool(value)
 
     @property
     def testing(self) -> bool:

@@ -28,8 +28,11 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+from collections.abc import Callable
 from types import ModuleType
+from typing import Any, cast
 
+from ..adapters import erlen as erlen_adapter
 from ..adapters.testing import ClientRedirectError
 from ..core.datastructures import BadRequestKeyError
 from ..core.errors import BuildError, RequestRedirect, default_exceptions
@@ -119,6 +122,17 @@ def _adopt_werkzeug_errors() -> None:
             erlen_class.__bases__ = (*kept, werkzeug_class)
 
 
+def _stubbed_run_simple() -> Callable[..., Any] | None:
+    """What a program put in place of ``werkzeug.serving.run_simple``, if anything: Flask's
+    ``app.run()`` calls that, and tests replace it to check what ``run()`` passes without
+    starting a server. Werkzeug's own function is not called: Erlen serves with its server."""
+    serving = sys.modules.get("werkzeug.serving")
+    function = getattr(serving, "run_simple", None)
+    if function is None or getattr(function, "__module__", None) == "werkzeug.serving":
+        return None
+    return cast("Callable[..., Any]", function)
+
+
 def _install() -> None:
     if any(isinstance(finder, _FlaskFinder) for finder in sys.meta_path):
         return
@@ -137,6 +151,7 @@ def _install() -> None:
         )
     sys.meta_path.insert(0, _FlaskFinder())
     _adopt_werkzeug_errors()
+    erlen_adapter.replaced_run_simple = _stubbed_run_simple
 
 
 _install()
