@@ -6,6 +6,7 @@ import asyncio
 import gc
 import sys
 import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -218,8 +219,20 @@ def test_unsupported_return_type_is_a_type_error(app: Erlen) -> None:
         return 42
 
     app.testing = True
-    with pytest.raises(TypeError, match="int"):
+    with pytest.raises(TypeError, match=r"'number' did not return a valid response.*it was a int"):
         app.test_client().get("/number")
+
+
+def test_a_tuple_of_the_wrong_size_is_a_type_error_saying_what_form_it_must_have(
+    app: Erlen,
+) -> None:
+    @app.route("/one")
+    def one() -> Any:
+        return ("Hello",)
+
+    app.testing = True
+    with pytest.raises(TypeError, match="'one' returned a tuple of 1 items: the tuple must have"):
+        app.test_client().get("/one")
 
 
 def test_head_is_automatic_and_has_no_body(app: Erlen, client) -> None:
@@ -922,3 +935,17 @@ def test_a_view_may_return_a_wsgi_application(app: Erlen, client) -> None:
     assert (response.status_code, response.text) == (200, "POST /lazy")
     assert response.headers["X-A"] == "1"
     assert closed == [True]
+
+
+def test_an_app_nothing_refers_to_is_freed_without_the_cycle_collector() -> None:
+    gc.disable()
+    try:
+        app = Erlen(__name__)
+        app.before_request(lambda: None)
+        assert app.view_functions["static"]
+        assert app.json.loads(app.json.dumps({"a": 1})) == {"a": 1}
+        freed = weakref.ref(app)
+        del app
+        assert freed() is None
+    finally:
+        gc.enable()

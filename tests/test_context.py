@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -18,6 +19,8 @@ from erlen import (
     session,
     stream_with_context,
 )
+from erlen.app.context import app_ctx, request_ctx
+from erlen.app.logging import wsgi_errors_stream
 
 
 def test_app_context_gives_current_app_and_g(app: Erlen) -> None:
@@ -259,3 +262,23 @@ def test_popping_contexts_out_of_order_leaves_none_behind(app: Erlen) -> None:
     with pytest.raises(AssertionError):
         second.pop()
     assert not has_app_context()
+
+
+def test_the_context_proxies_enter_the_current_context_again(app: Erlen, client) -> None:
+    ended: list[str] = []
+    app.teardown_request(lambda error: ended.append("request"))
+    app.teardown_appcontext(lambda error: ended.append("app"))
+
+    @app.route("/")
+    def index() -> str:
+        with app_ctx, request_ctx:
+            assert request.path == "/"
+        assert ended == []  # leaving the nested with ends nothing: the request goes on
+        return request.path
+
+    assert client.get("/").data == b"/"
+    assert ended == ["request", "app"]
+
+
+def test_the_errors_stream_gives_the_stream_it_writes_to() -> None:
+    assert wsgi_errors_stream._get_current_object() is sys.stderr  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ import itertools
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
 from types import CoroutineType, TracebackType
@@ -193,10 +194,15 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                     "With 'host_matching=True', give 'static_host=' (the host static files are "
                     "served from), or 'static_folder=None'."
                 )
+            app = weakref.ref(self)  # not the bound method: the app would hold itself
+
+            def static(filename: str) -> Response:
+                return app().send_static_file(filename)  # type: ignore[union-attr]
+
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
-                view_func=self.send_static_file,
+                view_func=static,
                 host=static_host,
             )
 
@@ -1116,7 +1122,8 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                     status = second
             else:
                 raise TypeError(
-                    "A view returned a tuple of the wrong size: use (body, status, headers), "
+                    f"The view for endpoint {self._endpoint_name()!r} returned a tuple of "
+                    f"{len(rv)} items: the tuple must have the form (body, status, headers), "
                     "(body, status) or (body, headers)."
                 )
         if rv is None:
@@ -1152,9 +1159,9 @@ class App(AsyncDispatch, Lifespan, Scaffold):
                 response.status = status
         else:
             raise TypeError(
-                f"The view for endpoint {self._endpoint_name()!r} returned a "
-                f"{type(rv).__name__}; a view must return a str, bytes, dict, list, tuple, "
-                "Response, generator, iterator or WSGI application."
+                f"The view for endpoint {self._endpoint_name()!r} did not return a valid "
+                "response: it must return a str, bytes, dict, list, tuple, Response, generator, "
+                f"iterator or WSGI application, but it was a {type(rv).__name__}."
             )
         if headers:
             response.headers.update(headers)

@@ -176,7 +176,11 @@ class Context:
         A request it carries is matched to its route now, as Flask's request context does, so
         ``request.endpoint`` and ``url_rule`` work inside ``test_request_context()``.
         """
-        if self._tokens is None:
+        if self._tokens is None and _cv_context.get() is self:
+            # Current without a push: the dispatch made it so and ends it itself. A push from
+            # the view (``with app_ctx:``) nests inside, and its pop must not tear it down.
+            self._tokens = [None]  # type: ignore[list-item]  # (the dispatch holds the token)
+        elif self._tokens is None:
             self._tokens = []
             if self.request is not None:
                 # Decided again when first pushed, as Flask decides: a context built outside
@@ -341,6 +345,13 @@ class _Proxy(Generic[T]):
 
     def __aiter__(self) -> Any:
         return self._erlen_lookup().__aiter__()
+
+    def __enter__(self) -> Any:
+        # ``with app_ctx:`` enters the current context again, as with Werkzeug's proxies.
+        return self._erlen_lookup().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        return self._erlen_lookup().__exit__(*exc_info)
 
     def __bool__(self) -> bool:
         try:

@@ -9,6 +9,7 @@ of your own (say, one using orjson) by subclassing :class:`JSONProvider`.
 from __future__ import annotations
 
 import json as _json
+import weakref
 from collections.abc import Callable
 from datetime import date, datetime
 from json.encoder import (  # type: ignore[attr-defined]  # the C speedups, as json uses them
@@ -16,7 +17,7 @@ from json.encoder import (  # type: ignore[attr-defined]  # the C speedups, as j
     encode_basestring,
     encode_basestring_ascii,
 )
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ..core import request as _request
 from ..core.http import http_date
@@ -60,7 +61,8 @@ class JSONProvider:
     mimetype = "application/json"
 
     def __init__(self, app: App) -> None:
-        self._app = app
+        # A proxy, as in Flask: the app holds its provider, which must not hold the app alive.
+        self._app: App = cast("App", weakref.proxy(app))
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """``obj`` as JSON text; ``kwargs`` are the implementation's own options."""

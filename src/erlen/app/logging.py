@@ -26,6 +26,10 @@ class _ErrorsStream:
         stream = environ.get("wsgi.errors") if isinstance(environ, dict) else None
         return stream if stream is not None else sys.stderr
 
+    def _get_current_object(self) -> IO[str]:
+        """The stream writes go to now (Flask's is a ``LocalProxy``, which code unwraps so)."""
+        return self._target()
+
     def write(self, text: str) -> int:
         return self._target().write(text)
 

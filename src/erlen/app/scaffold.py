@@ -10,6 +10,7 @@ import functools
 import importlib.util
 import os
 import sys
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -191,6 +192,20 @@ def find_package(import_name: str) -> tuple[str | None, str]:
     return parent, folder
 
 
+def _weakly(method: Callable[[], None]) -> Callable[[], None]:
+    """``method``, called through a weak reference: the registries it is given to must not keep
+    their owner alive, so an app nothing else refers to is freed at once, without waiting for
+    the cycle collector (as in Flask, whose tests check it)."""
+    reference = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = reference()
+        if bound is not None:
+            bound()
+
+    return call
+
+
 class Scaffold:
     """What an app and a blueprint both let the user register."""
 
@@ -211,7 +226,7 @@ class Scaffold:
         self._static_url_path = static_url_path.rstrip("/") if static_url_path else static_url_path
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None
         self.view_functions: dict[str, Callable[..., Any]] = {}
-        changed = self._changed
+        changed = _weakly(self._changed)
         # Live registries, as Flask's: extensions read and edit them in place.
         self.before_request_funcs: HookRegistry = HookRegistry(changed)
         self.after_request_funcs: HookRegistry = HookRegistry(changed)
