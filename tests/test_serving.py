@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from erlen import Erlen, request
+from erlen import Erlen, Response, request
+from erlen.adapters import serving
 from erlen.adapters.serving import MAX_UNSENT_BUFFERS, make_server
 
 from .conftest import ROOT, ServerProcess, free_port
@@ -398,3 +399,113 @@ def test_a_socket_descriptor_past_1023_is_served() -> None:
         for descriptor in fillers:
             os.close(descriptor)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+MIB = 1024 * 1024
+
+
+def export_app(size_mib: int, closed: threading.Event) -> Erlen:
+    """An app whose ``/export`` streams ``size_mib`` MiB, more than waitress buffers before a
+    worker thread waits for the client (16 MiB), and sets ``closed`` when its iterable closes."""
+    app = Erlen("serving", static_folder=None)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/export")
+    def export() -> Response:
+        def chunks() -> Iterator[bytes]:
+            try:
+                for _ in range(size_mib):
+                    yield b"x" * MIB
+            finally:
+                closed.set()
+
+        return Response(chunks(), mimetype="application/octet-stream")
+
+    return app
+
+
+@contextmanager
+def non_reader(port: int) -> Iterator[socket.socket]:
+    """A connection that asks for ``/export`` and reads nothing, with a small receive buffer."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(head(b"/export", b"Host: x"))
+        yield sock
+
+
+def read_to_end(sock: socket.socket) -> int:
+    """How many bytes ``sock`` still gives before the server closes it."""
+    sock.settimeout(5)
+    received = 0
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := sock.recv(MIB):
+            received += len(chunk)
+    return received
+
+
+def test_a_client_that_reads_nothing_is_cut_off_after_send_timeout() -> None:
+    """Its worker thread waited for it without a deadline: eight such clients held all eight
+    threads, and the server answered no one, for as long as they stayed connected."""
+    closed = threading.Event()
+    with erlen_waitress(export_app(32, closed), threads=1, send_timeout=1) as port:
+        started = time.monotonic()
+        with non_reader(port) as sock:
+            assert closed.wait(timeout=5), "the answer's iterable was never closed"
+            assert time.monotonic() - started >= 1
+            answer = exchange(port, head(b"/", b"Host: x", b"Connection: close"), timeout=5)
+            assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"ok"), answer[:100]
+            assert read_to_end(sock) < 32 * MIB  # closed, the answer cut short
+
+
+def test_a_thread_held_by_a_client_that_reads_nothing_goes_to_a_waiting_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Long before ``send_timeout``, a client that reads nothing loses its worker thread to a
+    request that waits for one; while a thread is free, it keeps its connection."""
+    monkeypatch.setattr(serving, "BUSY_SEND_TIMEOUT", 0.5)
+    closed = threading.Event()
+    with (
+        erlen_waitress(export_app(32, closed), threads=2, send_timeout=60) as port,
+        non_reader(port),
+    ):
+        time.sleep(1)
+        answer = exchange(port, head(b"/", b"Host: x", b"Connection: close"), timeout=5)
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]
+        assert not closed.is_set()  # the other thread was free
+        with non_reader(port) as second:
+            time.sleep(1)  # both threads now wait on clients that read nothing
+            started = time.monotonic()
+            answer = exchange(port, head(b"/", b"Host: x", b"Connection: close"), timeout=5)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]
+            assert time.monotonic() - started < 3
+            assert closed.is_set()
+            assert read_to_end(second) < 32 * MIB
+
+
+def test_a_slow_reader_that_keeps_reading_gets_the_whole_answer() -> None:
+    """Each byte the client takes starts ``send_timeout`` again: pauses shorter than it, over
+    several times its length, cut nothing."""
+    closed = threading.Event()
+    with (
+        erlen_waitress(export_app(24, closed), threads=1, send_timeout=1) as port,
+        non_reader(port) as sock,
+    ):
+        sock.settimeout(5)
+        answer = bytearray()
+        started = time.monotonic()
+        while not answer.endswith(b"\r\n0\r\n\r\n"):  # the last chunk
+            time.sleep(0.7)  # the server waits, with more to send
+            burst_end = len(answer) + 4 * MIB
+            while len(answer) < burst_end and not answer.endswith(b"\r\n0\r\n\r\n"):
+                chunk = sock.recv(MIB)
+                assert chunk, f"cut off after {len(answer)} bytes"
+                answer += chunk
+        assert time.monotonic() - started > 3  # several times send_timeout
+    status, _, body = bytes(answer).partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 200 ")
+    assert body.count(b"x") == 24 * MIB
+    assert closed.is_set()

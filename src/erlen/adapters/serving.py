@@ -8,6 +8,7 @@ Ctrl-C, and a reloader that restarts the server when a source file changes (watc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -38,6 +39,14 @@ HEADER_TIMEOUT = 20.0
 #: defaults, so an upload is cut off only when it runs slower than 500 bytes a second.
 BODY_TIMEOUT = 20.0
 BODY_MIN_RATE = 500
+#: Seconds a client may take no byte of an answer that waits to be sent before its connection is
+#: closed (``app.run(send_timeout=...)``): nginx's ``send_timeout`` and Apache's ``Timeout``
+#: default. Every byte the client takes starts the count again, so a slow download is not cut.
+#: While another request waits for a worker thread, a thread that waits on such a client is let
+#: go after ``BUSY_SEND_TIMEOUT`` seconds instead: the threads (8) are better spent on clients
+#: who wait to be served than on one that reads nothing.
+SEND_TIMEOUT = 60.0
+BUSY_SEND_TIMEOUT = 5.0
 #: Output buffers a connection may have waiting to be sent before its next pipelined request
 #: waits for them to go out. Each holds at most one open file (a static file's answer, or a large
 #: answer spilled to a temporary file), so this also bounds the files one connection holds open.
@@ -144,17 +153,18 @@ def run_simple(
     header_timeout: float = HEADER_TIMEOUT,
     body_timeout: float = BODY_TIMEOUT,
     body_min_rate: int = BODY_MIN_RATE,
+    send_timeout: float = SEND_TIMEOUT,
 ) -> None:
     """Serve ``app`` until Ctrl-C; restart on source changes when ``use_reloader`` is on.
 
     ``interface`` is ``"wsgi"`` (waitress), ``"asgi"`` (uvicorn, for WebSockets) or None to
     choose: ASGI when the app has WebSocket routes, else WSGI. ``threads``: waitress's worker
     threads under WSGI (8 when None); under ASGI, the threads that run sync views (it sets
-    ``ASGI_THREADS``, whose default of 40 stays when None). ``header_timeout``, ``body_timeout``
-    and ``body_min_rate``: how long a client may take over a request's header block and its body
-    under waitress (see :func:`make_server`). ``ERLEN_RUN_HOST`` and ``ERLEN_RUN_PORT`` override
-    the defaults, so a program ending in ``app.run()`` can be started on another port without
-    editing it.
+    ``ASGI_THREADS``, whose default of 40 stays when None). ``header_timeout``, ``body_timeout``,
+    ``body_min_rate`` and ``send_timeout``: how long a client may take over a request's header
+    block and its body, and over reading an answer, under waitress (see :func:`make_server`).
+    ``ERLEN_RUN_HOST`` and ``ERLEN_RUN_PORT`` override the defaults, so a program ending in
+    ``app.run()`` can be started on another port without editing it.
     """
     if load_dotenv:
         load_dotenv_files()
@@ -181,6 +191,7 @@ def run_simple(
             header_timeout=header_timeout,
             body_timeout=body_timeout,
             body_min_rate=body_min_rate,
+            send_timeout=send_timeout,
         )
     else:
         raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}.")
@@ -237,6 +248,7 @@ def make_server(
     header_timeout: float = HEADER_TIMEOUT,
     body_timeout: float = BODY_TIMEOUT,
     body_min_rate: int = BODY_MIN_RATE,
+    send_timeout: float = SEND_TIMEOUT,
 ) -> Any:
     """The waitress server ``app.run()`` starts, with Erlen's limits set on it, not started.
 
@@ -254,6 +266,13 @@ def make_server(
     client rather than wait behind it: the one that has waited longest for its header block,
     else the longest-idle keep-alive connection, else the body furthest behind
     ``body_min_rate``. Connections that are being answered are never closed this way.
+
+    APPSEC: nor can slow readers. A connection whose client takes no byte of its answer for
+    ``send_timeout`` seconds while more waits to be sent is closed, and so is one whose client
+    holds a worker thread that way for ``BUSY_SEND_TIMEOUT`` seconds (5) while another request
+    waits for a thread. A worker thread waiting to write to it is let go (the write raises
+    waitress's ``ClientDisconnected``, and the answer's iterable is closed, as when a client
+    leaves). Each byte the client takes starts the count again.
 
     APPSEC: a client that pipelines requests and never reads the answers holds at most
     ``MAX_UNSENT_BUFFERS`` unsent buffers, and so open files, at a time; its further requests
@@ -288,7 +307,7 @@ def make_server(
         **({"max_request_header_size": int(header_limit)} if header_limit else {}),
     )
     channel_class = _channel_class(
-        int(limit) if limit else None, header_timeout, body_timeout, body_min_rate
+        int(limit) if limit else None, header_timeout, body_timeout, body_min_rate, send_timeout
     )
     # One listener per address (IPv4 and IPv6 for "localhost"), each in the socket map.
     socket_map = getattr(server, "map", None) or server._map
@@ -299,11 +318,15 @@ def make_server(
 
 
 def _channel_class(
-    body_limit: int | None, header_timeout: float, body_timeout: float, body_min_rate: int
+    body_limit: int | None,
+    header_timeout: float,
+    body_timeout: float,
+    body_min_rate: int,
+    send_timeout: float,
 ) -> type:
     """A waitress channel that answers malformed request heads with a 400, refuses an announced
-    body over ``body_limit`` at once, bounds the time a client may take over a request, and
-    bounds the unsent answers of a connection.
+    body over ``body_limit`` at once, bounds the time a client may take over a request and over
+    reading its answer, and bounds the unsent answers of a connection.
 
     waitress answers ``Expect: 100-continue`` as soon as the headers are in, then reads the
     whole body before the app runs: the client would upload all of a body the app refuses (and
@@ -318,6 +341,14 @@ def _channel_class(
     timeout does, by setting ``will_close`` on the event-loop thread, where every channel's
     state is read and written. The deadlines count only while the server reads the connection:
     a client is not late for the time its earlier requests took to answer.
+
+    waitress lets a worker thread write an answer until 16 MiB wait unsent
+    (``outbuf_high_watermark``), then waits, with no deadline, for the client to read: eight
+    clients that ask for a large streamed answer and never read hold all eight threads for as
+    long as they stay connected (``channel_timeout`` spares a connection with a request in hand).
+    Here a connection whose client takes no byte for ``send_timeout`` seconds (or, when it holds
+    a thread another request waits for, ``BUSY_SEND_TIMEOUT``) is shut down; the event loop then
+    closes it and wakes the waiting thread, whose write raises ``ClientDisconnected``.
 
     waitress parses every request a read brings (8 KiB: some 200 pipelined GETs) and answers
     them all, each answer queued until the client reads it: a static file's answer keeps its
@@ -352,6 +383,7 @@ def _channel_class(
 
     class ErlenChannel(HTTPChannel):  # type: ignore[misc]
         parser_class = Parser
+        will_close: bool  # waitress's: close the connection when next it can
 
         def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
             super().__init__(server, sock, addr, adj, map)
@@ -363,6 +395,10 @@ def _channel_class(
             self.awaiting_since = time.monotonic()
             #: Requests set aside, in order, while too many buffers of answers are unsent.
             self.held: list[Any] = []
+            #: When the client last took bytes of an answer, or had nothing waiting for it.
+            self.drained_at = time.monotonic()
+            #: Whether a worker thread waits for the client to read before it writes more.
+            self.thread_waiting = False
             _make_room(self._map, self, adj.connection_limit)
 
         def behind(self, now: float) -> float:
@@ -386,7 +422,36 @@ def _channel_class(
                 self.awaiting, self.awaiting_since = awaiting, time.monotonic()
             return result
 
+        def write_soon(self, data: Any) -> int:
+            # Called on a worker thread. The first unsent byte starts the client's clock.
+            if not self.total_outbufs_len:
+                self.drained_at = time.monotonic()
+            written: int = super().write_soon(data)
+            return written
+
+        def _flush_some(self, do_close: bool = True) -> bool:
+            sent: bool = super()._flush_some(do_close)
+            if sent:
+                self.drained_at = time.monotonic()
+            return sent
+
+        def _flush_outbufs_below_high_watermark(self) -> None:
+            self.thread_waiting = True
+            try:
+                super()._flush_outbufs_below_high_watermark()
+            finally:
+                self.thread_waiting = False
+
         def readable(self) -> bool:
+            if self.total_outbufs_len and not self.will_close:
+                stalled = time.monotonic() - self.drained_at
+                if stalled > send_timeout or (
+                    stalled > BUSY_SEND_TIMEOUT
+                    and self.thread_waiting
+                    and _requests_wait(self.server.task_dispatcher)
+                ):
+                    self.stop_sending()
+                    return False
             if not super().readable():
                 # Answering earlier requests, or closing: the client is not read, so its clock
                 # starts again when it is.
@@ -406,6 +471,17 @@ def _channel_class(
                     return False
             return True
 
+        def stop_sending(self) -> None:
+            """Close a connection whose client has stopped reading (APPSEC: slow reader).
+
+            waitress closes a ``will_close`` connection once its socket can be written, which
+            never happens while the client reads nothing; after a shutdown it can at once (the
+            write fails, and waitress closes the connection and wakes a thread waiting on it).
+            """
+            self.will_close = True
+            with contextlib.suppress(OSError):  # the client is gone already
+                self.socket.shutdown(socket.SHUT_RDWR)
+
         def service(self) -> None:
             # APPSEC: a client that pipelines and does not read would otherwise have every
             # answer queued, each static file open, until it runs out of descriptors.
@@ -417,6 +493,13 @@ def _channel_class(
             super().service()
 
     return ErlenChannel
+
+
+def _requests_wait(dispatcher: Any) -> bool:
+    """Whether requests wait for a worker thread, none being idle (waitress's own test before
+    it logs "Task queue depth"; a task is queued, if briefly, even when a thread is idle)."""
+    idle: int = len(dispatcher.threads) - dispatcher.stop_count - dispatcher.active_count
+    return len(dispatcher.queue) > idle
 
 
 def _make_room(socket_map: dict[int, Any], newcomer: Any, connection_limit: int) -> None:
@@ -465,6 +548,7 @@ def _serve(
     header_timeout: float,
     body_timeout: float,
     body_min_rate: int,
+    send_timeout: float,
 ) -> None:
     server = make_server(
         app,
@@ -475,6 +559,7 @@ def _serve(
         header_timeout=header_timeout,
         body_timeout=body_timeout,
         body_min_rate=body_min_rate,
+        send_timeout=send_timeout,
     )
     _print_banner(app, host, getattr(server, "effective_port", port), "waitress, WSGI")
     app.startup()
