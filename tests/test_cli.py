@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -448,6 +449,53 @@ def test_run_reads_erlen_then_flask_run_variables(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ERLEN_RUN_PORT", "8002")
     assert run_command.make_context("run", []).params["port"] == 8002
     assert run_command.make_context("run", ["--port", "8003"]).params["port"] == 8003
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "99999"])
+def test_run_refuses_a_port_outside_0_65535(port: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """waitress took it modulo 65536: `--port 99999` listened on 34463."""
+    with pytest.raises(click.BadParameter, match="0<=x<=65535"):
+        run_command.make_context("run", ["--port", port])
+    monkeypatch.setenv("ERLEN_RUN_PORT", port)
+    with pytest.raises(click.BadParameter, match="0<=x<=65535"):
+        run_command.make_context("run", [])
+
+
+def erlen_run(*args: str) -> subprocess.CompletedProcess[str]:
+    """`erlen --app examples/hello.py run ARGS` to its end (a minute at most)."""
+    return subprocess.run(
+        [sys.executable, "-m", "erlen", "--app", "examples/hello.py", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_with_a_port_outside_0_65535_is_a_usage_error_before_listening() -> None:
+    result = erlen_run("--port", "99999")
+    assert result.returncode == 2
+    assert "99999 is not in the range 0<=x<=65535" in result.stderr
+    assert "Running on" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--reload"], ["--asgi"], ["--host", "192.0.2.1"]],
+    ids=["port in use", "port in use, reloader", "port in use, asgi", "host not this machine's"],
+)
+def test_run_that_cannot_listen_ends_with_one_error_line(args: list[str]) -> None:
+    """It was a 45-line traceback (and under the reloader, a reloader left waiting)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = erlen_run("--port", str(port), *args)
+    assert result.returncode == 1, result.stderr
+    address = "192.0.2.1" if "--host" in args else "127.0.0.1"
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: Cannot listen on {address}:{port}: "), line
+    assert ("not an address of this machine" if "--host" in args else "in use") in line
 
 
 def test_run_cert_and_key_go_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ and what it does not let a hostile or slow client do."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import http.client
 import json
 import os
@@ -22,7 +23,7 @@ import pytest
 
 from erlen import Erlen, Response, request
 from erlen.adapters import serving
-from erlen.adapters.serving import MAX_UNSENT_BUFFERS, make_server
+from erlen.adapters.serving import MAX_UNSENT_BUFFERS, ListenError, make_server
 
 from .conftest import ROOT, ServerProcess, free_port
 
@@ -509,3 +510,29 @@ def test_a_slow_reader_that_keeps_reading_gets_the_whole_answer() -> None:
     assert status.startswith(b"HTTP/1.1 200 ")
     assert body.count(b"x") == 24 * MIB
     assert closed.is_set()
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 99999])
+def test_a_port_outside_0_65535_is_a_value_error(
+    port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """getaddrinfo() takes it modulo 65536: port 99999 listened on 34463."""
+    for name in ("ERLEN_RUN_PORT", "ERLEN_RUN_FROM_CLI"):
+        monkeypatch.delenv(name, raising=False)
+    app = echo_app()
+    with pytest.raises(ValueError, match="port must be 0-65535"):
+        make_server(app, "127.0.0.1", port)
+    with pytest.raises(ValueError, match="port must be 0-65535"):
+        app.run(port=port, load_dotenv=False)
+
+
+def test_a_port_in_use_is_a_listen_error_that_says_so() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ListenError, match=f"127.0.0.1:{port}: the port is in use") as caught:
+            make_server(echo_app(), "127.0.0.1", port)
+    assert isinstance(caught.value, OSError)
+    assert isinstance(caught.value.__cause__, OSError)
+    assert caught.value.__cause__.errno == errno.EADDRINUSE

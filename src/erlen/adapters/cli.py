@@ -645,9 +645,9 @@ class _PathList(click.Path):
     "-p",
     default=5000,
     show_default=True,
-    type=int,
+    type=click.IntRange(0, 65535),
     envvar=_run_env("PORT"),
-    help="The port to bind.",
+    help="The port to bind (0: any free port).",
 )
 @click.option(
     "--cert",
@@ -742,18 +742,21 @@ def run_command(
             fg="yellow",
         )
     app = info.load_app()
-    from .serving import run_simple
+    from .serving import ListenError, run_simple
 
     # run_simple reads ERLEN_RUN_HOST / ERLEN_RUN_PORT over its arguments; publishing what
     # this command resolved (flag, then ERLEN_RUN_*, then FLASK_RUN_*) makes the flag win.
     os.environ["ERLEN_RUN_HOST"] = host
     os.environ["ERLEN_RUN_PORT"] = str(port)
-    run_simple(
-        app, host, port, use_reloader=reload if reload is not None else app.debug,
-        threads=threads if with_threads else 1, load_dotenv=False,
-        extra_files=extra_files or (),
-        interface=None if asgi is None else ("asgi" if asgi else "wsgi"),
-    )  # fmt: skip
+    try:
+        run_simple(
+            app, host, port, use_reloader=reload if reload is not None else app.debug,
+            threads=threads if with_threads else 1, load_dotenv=False,
+            extra_files=extra_files or (),
+            interface=None if asgi is None else ("asgi" if asgi else "wsgi"),
+        )  # fmt: skip
+    except ListenError as error:  # a port in use, a host not this machine's: one line, exit 1
+        raise click.ClickException(str(error)) from None
 
 
 @click.command("routes", short_help="List the app's routes.")

@@ -9,6 +9,7 @@ Ctrl-C, and a reloader that restarts the server when a source file changes (watc
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "run_simple",
     "make_server",
+    "ListenError",
     "AccessLogMiddleware",
     "load_dotenv_files",
     "run_with_reloader",
@@ -56,6 +58,11 @@ MAX_UNSENT_BUFFERS = 8
 _HOST_FIELD = re.compile(rb"\r\nhost:", re.IGNORECASE)
 
 access_logger = logging.getLogger("erlen.serving")
+
+
+class ListenError(OSError):
+    """The server cannot listen on the host and port asked for; the message says why and what
+    to do instead. The error from the operating system is its ``__cause__``."""
 
 
 class AccessLogMiddleware:
@@ -165,14 +172,20 @@ def run_simple(
     block and its body, and over reading an answer, under waitress (see :func:`make_server`).
     ``ERLEN_RUN_HOST`` and ``ERLEN_RUN_PORT`` override the defaults, so a program ending in
     ``app.run()`` can be started on another port without editing it.
+
+    Raises ValueError for a port outside 0-65535, and :class:`ListenError` (an OSError) when the
+    address cannot be listened on: the port is taken, or the host is not this machine's. Both
+    come before the reloader starts.
     """
     if load_dotenv:
         load_dotenv_files()
     host = os.environ.get("ERLEN_RUN_HOST", host)
-    port = int(os.environ.get("ERLEN_RUN_PORT", port))
+    port = _checked_port(int(os.environ.get("ERLEN_RUN_PORT", port)))
     if use_reloader is None:
         use_reloader = app.debug
     if use_reloader and os.environ.get(_RELOADER_ENV) != "true":
+        # The server runs in the reloader's child; its error would leave the reloader waiting.
+        _check_can_listen(host, port)
         run_with_reloader([app.root_path, *extra_files])
         return
     if interface is None:
@@ -197,6 +210,46 @@ def run_simple(
         raise ValueError(f"interface must be 'wsgi' or 'asgi', not {interface!r}.")
 
 
+def _checked_port(port: int) -> int:
+    # getaddrinfo() takes a port past 65535 modulo 65536: 99999 would listen on 34463.
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0-65535 (0: any free port), not {port}.")
+    return port
+
+
+def _listen_error(host: str, port: int, error: Exception) -> ListenError:
+    """The :class:`ListenError` for ``error``, raised while binding ``host``:``port``."""
+    address = f"[{host}]:{port}" if ":" in host and "[" not in host else f"{host}:{port}"
+    code = getattr(error, "errno", None)
+    if isinstance(error, (socket.gaierror, ValueError)):  # ValueError: waitress's gaierror
+        why = f"{host!r} is no address, nor a host name this machine can resolve"
+    elif code == errno.EADDRINUSE:
+        why = "the port is in use by another program; stop it, or choose another port"
+    elif code == errno.EADDRNOTAVAIL:
+        why = f"{host} is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for all"
+    elif code == errno.EACCES:
+        why = "permission denied; ports below 1024 need privileges, choose one above"
+    else:
+        why = getattr(error, "strerror", None) or str(error)
+    return ListenError(f"Cannot listen on {address}: {why}.")
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Raise :class:`ListenError` unless the server could bind ``host``:``port`` now: bind each
+    address waitress would (``[::1]`` and ``*`` as it reads them), as it does, and let go."""
+    from waitress.adjustments import Adjustments
+
+    try:
+        for family, kind, protocol, address in Adjustments(host=host, port=port).listen:
+            with socket.socket(family, kind, protocol) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+    except (OSError, ValueError) as error:  # a ValueError: a host getaddrinfo() cannot resolve
+        raise _listen_error(host, port, error) from error
+
+
 def _print_banner(app: Erlen, host: str, port: int, server: str) -> None:
     display_host = f"[{host}]" if ":" in host else host
     print(f" * Serving Erlen app '{app.name}' ({server})", flush=True)
@@ -216,7 +269,11 @@ def _serve_asgi(app: Erlen, host: str, port: int, *, access_log: bool) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise _listen_error(host, port, error) from error
     config = uvicorn.Config(
         app.asgi,
         log_level="info" if access_log else "warning",
@@ -278,14 +335,19 @@ def make_server(
     ``MAX_UNSENT_BUFFERS`` unsent buffers, and so open files, at a time; its further requests
     wait, parsed but not run, until those are sent.
 
-    Raises ValueError when ``body_min_rate`` is not a positive number of bytes a second.
+    Raises ValueError when ``port`` is outside 0-65535 or ``body_min_rate`` is not a positive
+    number of bytes a second, and :class:`ListenError` when ``host``:``port`` cannot be bound.
     """
     from waitress.server import create_server
 
+    _checked_port(port)
     if body_min_rate <= 0:
         raise ValueError(
             f"body_min_rate must be a positive number of bytes a second, not {body_min_rate!r}."
         )
+    # waitress starts its threads and opens its sockets before it binds, and leaves them open
+    # when binding fails.
+    _check_can_listen(host, port)
     wsgi_app: Callable[..., Iterable[bytes]] = app
     if access_log:
         _configure_access_log()
@@ -293,19 +355,22 @@ def make_server(
     config = app.config
     limit = config.get("MAX_CONTENT_LENGTH")
     header_limit = config.get("MAX_HEADER_BYTES")
-    server = create_server(
-        wsgi_app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="Erlen",
-        clear_untrusted_proxy_headers=True,
-        # select() fails for a descriptor past 1023 (FD_SETSIZE), which ends waitress's loop and
-        # the process with it; poll() has no such limit.
-        asyncore_use_poll=True,
-        **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
-        **({"max_request_header_size": int(header_limit)} if header_limit else {}),
-    )
+    try:
+        server = create_server(
+            wsgi_app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="Erlen",
+            clear_untrusted_proxy_headers=True,
+            # select() fails for a descriptor past 1023 (FD_SETSIZE), which ends waitress's loop
+            # and the process with it; poll() has no such limit.
+            asyncore_use_poll=True,
+            **({"max_request_body_size": int(limit) + 1024 * 1024} if limit else {}),
+            **({"max_request_header_size": int(header_limit)} if header_limit else {}),
+        )
+    except (OSError, ValueError) as error:  # the port taken since the check
+        raise _listen_error(host, port, error) from error
     channel_class = _channel_class(
         int(limit) if limit else None, header_timeout, body_timeout, body_min_rate, send_timeout
     )
