@@ -22,8 +22,9 @@ from typing import Any
 import pytest
 
 from erlen import Erlen, Response, request
-from erlen.adapters import serving
-from erlen.adapters.serving import MAX_UNSENT_BUFFERS, ListenError, make_server
+from erlen.adapters import waitress_channel
+from erlen.adapters.serving import ListenError, make_server
+from erlen.adapters.waitress_channel import MAX_UNSENT_BUFFERS
 
 from .conftest import ROOT, ServerProcess, free_port
 
@@ -267,6 +268,21 @@ def head(target: bytes, *fields: bytes, method: bytes = b"GET") -> bytes:
     return b"%s %s HTTP/1.1\r\n%s\r\n" % (method, target, b"".join(f + b"\r\n" for f in fields))
 
 
+def test_the_answer_to_head_on_a_stream_ends_with_its_header_block() -> None:
+    app = Erlen("head")
+
+    @app.route("/stream")
+    def stream() -> Any:
+        return iter(["a" * 10, "b" * 10])
+
+    with erlen_waitress(app) as port:
+        got = exchange(port, head(b"/stream", b"Host: x", method=b"GET"))
+        answer = exchange(port, head(b"/stream", b"Host: x", method=b"HEAD"))
+    assert b"Transfer-Encoding: chunked" in got and got.endswith(b"0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ") and b"Transfer-Encoding: chunked" in answer
+    assert answer.endswith(b"\r\n\r\n") and answer.count(b"\r\n\r\n") == 1, answer
+
+
 @pytest.mark.parametrize("target", [b"http://[::1/", b"http://[/"])
 def test_a_target_that_is_no_url_gets_a_400(target: bytes) -> None:
     with erlen_waitress(echo_app()) as port:
@@ -467,7 +483,7 @@ def test_a_thread_held_by_a_client_that_reads_nothing_goes_to_a_waiting_request(
 ) -> None:
     """Long before ``send_timeout``, a client that reads nothing loses its worker thread to a
     request that waits for one; while a thread is free, it keeps its connection."""
-    monkeypatch.setattr(serving, "BUSY_SEND_TIMEOUT", 0.5)
+    monkeypatch.setattr(waitress_channel, "BUSY_SEND_TIMEOUT", 0.5)
     closed = threading.Event()
     with (
         erlen_waitress(export_app(32, closed), threads=2, send_timeout=60) as port,
