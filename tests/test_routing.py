@@ -11,6 +11,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from erlen import Erlen
+from erlen.app.context import request_ctx
 from erlen.core.routing import DEFAULT_CONVERTERS, BaseConverter, Router, Rule
 from erlen.errors import BuildError, HTTPException, MethodNotAllowed, NotFound, RequestRedirect
 
@@ -841,3 +843,79 @@ def test_lookup_returns_what_match_raises() -> None:
         assert found.__traceback__ is None  # returned, never raised
         with pytest.raises(error):
             router.match(path, method)
+
+
+# -- the router bound to a server (Werkzeug's MapAdapter) -------------------------------------
+
+
+@pytest.fixture
+def bound_app() -> Erlen:
+    app = Erlen("bound")
+
+    @app.route("/user/<int:user_id>")
+    def user(user_id: int) -> str:
+        return str(user_id)
+
+    @app.route("/dir/", methods=["GET", "POST"])
+    def folder() -> str:
+        return "dir"
+
+    @app.route("/api", subdomain="api")
+    def api() -> str:
+        return "api"
+
+    return app
+
+
+def test_a_bound_router_matches_and_builds_as_werkzeugs_adapter(bound_app: Erlen) -> None:
+    adapter = bound_app.url_map.bind("example.com", "/shop")
+    assert adapter.match("/user/3") == ("user", {"user_id": 3})
+    rule, values = adapter.match("/user/3", return_rule=True)
+    assert (str(rule), values) == ("/user/<int:user_id>", {"user_id": 3})
+    with pytest.raises(RequestRedirect) as redirect:
+        adapter.match("/dir")
+    assert redirect.value.new_url == "http://example.com/shop/dir/"
+    with pytest.raises(MethodNotAllowed) as not_allowed:
+        adapter.match("/dir/", "DELETE")
+    assert set(not_allowed.value.valid_methods or ()) == {"GET", "HEAD", "OPTIONS", "POST"}
+    with pytest.raises(NotFound):
+        adapter.match("/nowhere")
+    assert (adapter.test("/user/1"), adapter.test("/dir"), adapter.test("/x")) == (
+        True,
+        True,
+        False,
+    )
+    assert adapter.build("user", {"user_id": 4, "q": "a b", "none": None}) == "/shop/user/4?q=a+b"
+    assert adapter.build("user", {"user_id": 4, "q": "x"}, append_unknown=False) == "/shop/user/4"
+    assert adapter.build("user", {"user_id": 4}, force_external=True) == (
+        "http://example.com/shop/user/4"
+    )
+    assert adapter.build("api") == "http://api.example.com/shop/api"
+    with pytest.raises(BuildError):
+        adapter.build("user")
+
+
+def test_binding_to_an_environ_finds_the_subdomain_under_the_server_name(
+    bound_app: Erlen,
+) -> None:
+    environ = {"HTTP_HOST": "api.example.com", "PATH_INFO": "/api", "REQUEST_METHOD": "GET"}
+    adapter = bound_app.url_map.bind_to_environ(environ, server_name="example.com")
+    assert adapter.match() == ("api", {})
+    assert adapter.build("user", {"user_id": 1}) == "http://example.com/user/1"
+    outside = bound_app.url_map.bind_to_environ(
+        {**environ, "HTTP_HOST": "other.org"}, "example.com"
+    )
+    assert outside.subdomain == "<invalid>"
+    with pytest.raises(NotFound):
+        outside.match()
+
+
+def test_the_app_gives_an_adapter_for_its_request_or_its_server_name(bound_app: Erlen) -> None:
+    assert bound_app.create_url_adapter(None) is None
+    bound_app.config.update(SERVER_NAME="example.com", APPLICATION_ROOT="/shop")
+    offline = bound_app.create_url_adapter(None)
+    assert offline is not None and offline.build("user", {"user_id": 2}) == "/shop/user/2"
+    with bound_app.test_request_context("/user/7", base_url="http://example.com/"):
+        adapter = request_ctx.url_adapter
+        assert adapter is not None and adapter.match() == ("user", {"user_id": 7})
+        assert adapter.build("folder", force_external=True) == "http://example.com/dir/"

@@ -42,7 +42,7 @@ from ..core.errors import (
 )
 from ..core.request import Limits, Request
 from ..core.response import Response, redirect_response
-from ..core.routing import Router, Rule
+from ..core.routing import MapAdapter, Router, Rule
 from .config import DEFAULT_CONFIG, Config
 from .context import _NO_ERROR, Context, Namespace, _cv_context
 from .context import request as current_request
@@ -650,6 +650,37 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             request.routing_exception = self._websocket_route_error(request) or found
         else:
             request.routing_exception = found
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """The URL map bound to ``request`` (or, without one, to ``SERVER_NAME`` under
+        ``APPLICATION_ROOT``; None when that is not set), as Flask's: its ``match(path)``
+        tells which view a path reaches and ``build(endpoint, values)`` makes a URL.
+
+        The dispatch does not use it (it matches through the router directly); it is for
+        code that asks the question itself, and it is what ``request_ctx.url_adapter`` is.
+        """
+        url_map = self.url_map
+        config = self.config
+        if request is not None:
+            scheme = request.scheme
+            host = without_default_port(request.host.lower(), scheme)
+            server_name = config.get("SERVER_NAME")
+            if url_map.host_matching or not (self.subdomain_matching and server_name):
+                server_name, subdomain = host, url_map.default_subdomain
+            else:
+                server_name = without_default_port(str(server_name).lower(), scheme)
+                subdomain = self._request_domain(request)
+            return url_map.bind(
+                server_name, request.root_path or "/", subdomain, scheme, request.method,
+                request.path,
+            )  # fmt: skip
+        if config.get("SERVER_NAME"):
+            return url_map.bind(
+                str(config["SERVER_NAME"]),
+                str(config.get("APPLICATION_ROOT") or "/"),
+                url_scheme=str(config.get("PREFERRED_URL_SCHEME") or "http"),
+            )
+        return None
 
     def _routing_domain(self, request: Request) -> str | None:
         """The domain ``request``'s rules are matched on, or None when the app routes on paths

@@ -23,6 +23,7 @@ from .signalgate import gate
 if TYPE_CHECKING:
     from ..core.request import Request
     from ..core.response import Response
+    from ..core.routing import MapAdapter
     from .app import App
     from .sessions import SessionMixin
 
@@ -194,6 +195,12 @@ class Context:
             from .signals import appcontext_pushed, send
 
             send(appcontext_pushed, self.app)
+
+    @functools.cached_property
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL map bound to this context's request (Flask's ``ctx.url_adapter``), made
+        when first asked for; see :meth:`App.create_url_adapter`."""
+        return self.app.create_url_adapter(self.request)
 
     def match_request(self) -> None:
         """Set the request's rule and URL values, or its routing error; a hook for subclasses."""

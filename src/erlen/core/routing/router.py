@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import BuildError, HTTPException, MethodNotAllowed, NotFound, RequestRedirect
+from .adapter import MapAdapter
 from .converters import DEFAULT_CONVERTERS, BaseConverter, quote_segment
 from .matcher import RuleGroup
 from .rules import Rule
@@ -333,6 +334,60 @@ class Router:
         if reason is None:
             reason = f"no rule for this endpoint accepts method {method!r}"
         raise BuildError(endpoint, values, reason)
+
+    def bind(
+        self,
+        server_name: str,
+        script_name: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str = "http",
+        default_method: str = "GET",
+        path_info: str | None = None,
+    ) -> MapAdapter:
+        """The router bound to a server, to match paths and build URLs outside the dispatch,
+        as Werkzeug's ``Map.bind``: ``url_map.bind("example.com").match("/user/1")``."""
+        return MapAdapter(
+            self, server_name, script_name or "/", subdomain, url_scheme, path_info or "/",
+            default_method,
+        )  # fmt: skip
+
+    def bind_to_environ(
+        self,
+        environ: Mapping[str, Any],
+        server_name: str | None = None,
+        subdomain: str | None = None,
+    ) -> MapAdapter:
+        """The router bound to the server, script root, path and method of a WSGI ``environ``.
+
+        Without ``server_name`` the request's host is the server name; with one, the host's
+        part before it is the subdomain (``"<invalid>"`` for a host outside it), as in
+        Werkzeug.
+        """
+        scheme = str(environ.get("wsgi.url_scheme", "http"))
+        host = str(environ.get("HTTP_HOST") or "")
+        if not host:
+            host = str(environ.get("SERVER_NAME", "localhost"))
+            port = str(environ.get("SERVER_PORT", ""))
+            if port and port != {"http": "80", "https": "443"}.get(scheme):
+                host = f"{host}:{port}"
+        host = host.lower()
+        for default in (":80", ":443"):
+            if host.endswith(default) and default == {"http": ":80", "https": ":443"}.get(scheme):
+                host = host[: -len(default)]
+        if server_name is None or self._host_matching:
+            server_name = host
+        elif subdomain is None:
+            server_name = server_name.lower()
+            if host == server_name:
+                subdomain = ""
+            elif host.endswith(f".{server_name}"):
+                subdomain = host[: -len(server_name) - 1]
+            else:
+                subdomain = "<invalid>"
+        return MapAdapter(
+            self, server_name, str(environ.get("SCRIPT_NAME") or "/"), subdomain, scheme,
+            str(environ.get("PATH_INFO") or "/"), str(environ.get("REQUEST_METHOD", "GET")),
+        )  # fmt: skip
 
     def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
         """Whether a rule of ``endpoint`` takes all of ``arguments`` (from its path or defaults).
