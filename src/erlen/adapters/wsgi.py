@@ -14,10 +14,10 @@ from ..core import http
 from ..core.datastructures import EnvironHeaders
 from ..core.errors import BadRequest, HTTPException, RequestHeaderFieldsTooLarge
 from ..core.request import _MISSING, BodyStream, LimitedStream, Limits, Request
+from ..core.response import _STATUS_LINES, Response
 
 if TYPE_CHECKING:
     from ..app.app import App
-    from ..core.response import Response
 
 __all__ = ["handle_wsgi", "wsgi_request", "decode_wsgi_path"]
 
@@ -237,7 +237,14 @@ def _send(
     body = response.response
     if type(body) is list and not body:
         response._declare_empty_length()
-    start_response(response.status, response.headers.to_wsgi_list())
+    pairs = response._headers
+    if type(pairs) is list and type(response) is Response and response._reason is None:
+        # PERF: a response whose headers were never read, of the class whose ``status`` and
+        # ``headers`` are known: the status line and the pairs without their property calls.
+        status = _STATUS_LINES.get(status_code) or response.status
+        start_response(status, pairs[:])
+    else:
+        start_response(response.status, response.headers.to_wsgi_list())
     if environ["REQUEST_METHOD"] == "HEAD":
         response.close()
         return []
