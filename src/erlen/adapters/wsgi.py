@@ -58,7 +58,11 @@ def handle_wsgi(
 def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
     """The request ``app`` sees for a WSGI ``environ``; a malformed one carries its 400 as the
     request's routing error (a custom request class raises it instead)."""
-    limits = app._request_limits()
+    # PERF: the limits kept for the config's version, read without _request_limits()'s call.
+    config = app.config
+    limits = (
+        app._limits if config.version == app._limits_version else app._request_limits()
+    )
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
     error: HTTPException | None = None
@@ -73,10 +77,15 @@ def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
         # The server de-chunked the body and marks its end: read until EOF, within the limit.
         stream = LimitedStream(environ["wsgi.input"], None, limits.max_content_length)
     raw_path = environ.get("PATH_INFO") or "/"
-    try:
-        path = decode_wsgi_path(raw_path)
-    except BadRequest as exc:
-        error, path = exc, raw_path
+    # PERF: decode_wsgi_path()'s first test without its call: an ASCII path without NUL is
+    # itself.
+    if raw_path.isascii() and "\x00" not in raw_path:
+        path = raw_path
+    else:
+        try:
+            path = decode_wsgi_path(raw_path)
+        except BadRequest as exc:
+            error, path = exc, raw_path
     # PERF: the environ holds every header and a score of CGI keys; only a large one is counted.
     count_limit = limits.max_header_count
     if count_limit is not None and len(environ) > count_limit and error is None:
