@@ -60,9 +60,7 @@ def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
     request's routing error (a custom request class raises it instead)."""
     # PERF: the limits kept for the config's version, read without _request_limits()'s call.
     config = app.config
-    limits = (
-        app._limits if config.version == app._limits_version else app._request_limits()
-    )
+    limits = app._limits if config.version == app._limits_version else app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
     error: HTTPException | None = None

@@ -43,7 +43,7 @@ from ..core.request import Limits, Request
 from ..core.response import Response, redirect_response
 from ..core.routing import Router, Rule
 from .config import DEFAULT_CONFIG, Config
-from .context import _NO_ERROR, Context, Namespace, _cv_context
+from .context import _NO_ERROR, Context, Namespace, _get_context, _reset_context, _set_context
 from .context import request as current_request
 from .dispatch_async import AsyncDispatch
 from .json import DefaultJSONProvider, JSONProvider
@@ -540,7 +540,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         Pushed while a request of this app is handled, it has a fresh ``g`` but still shows
         that request, as in Flask.
         """
-        current = _cv_context.get()
+        current = _get_context()
         if current is not None and current.app is self and current.request is not None:
             ctx = Context(self, current.request)
             ctx.owns_request = False
@@ -556,7 +556,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     def handle(self, request: Request) -> Response:
         """Answer one request: the sans-IO heart of the app, used by every adapter."""
         ctx = Context(self, request)
-        token = _cv_context.set(ctx)
+        token = _set_context(ctx)
         # PERF: one read decides for every signal of the request (signalgate.py).
         signalled = gate.open
         if signalled and ctx.owns_app:
@@ -579,7 +579,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             finally:
                 if request._files is not None:  # a multipart body's uploads to close
                     request.close()
-                _cv_context.reset(token)
+                _reset_context(token)
                 if signalled and ctx.owns_app:
                     self._send("appcontext_popped")
 
@@ -594,7 +594,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
         The current request's; a subclass may override it (and call it) as in Flask.
         """
-        ctx = _cv_context.get()
+        ctx = _get_context()
         if ctx is None or ctx.request is None:
             raise RuntimeError("full_dispatch_request() needs an active request context.")
         return self._full_dispatch(ctx, ctx.request)
@@ -1074,7 +1074,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             raise exc
         self.log_exception((type(exc), exc, exc.__traceback__))
         server_error = InternalServerError(original_exception=exc)
-        ctx = _cv_context.get()
+        ctx = _get_context()
         if ctx is not None:
             ctx.unhandled_error = exc
         request = ctx.request if ctx is not None else None
@@ -1266,7 +1266,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
 
 def _current_request_or_none() -> Request | None:
-    ctx = _cv_context.get()
+    ctx = _get_context()
     return ctx.request if ctx is not None else None
 
 
