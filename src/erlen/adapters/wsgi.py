@@ -23,6 +23,10 @@ __all__ = ["handle_wsgi", "wsgi_request", "decode_wsgi_path"]
 
 StartResponse = Callable[..., Any]
 
+#: PERF: bound once: ``_STATUS_LINES.get(...)`` on the imported name is an attribute load that
+#: Python 3.11 does not specialise (a bound method made per call).
+_known_status_line = _STATUS_LINES.get
+
 
 def decode_wsgi_path(raw: str) -> str:
     """The real path from a PEP 3333 string; BadRequest for invalid UTF-8 or a NUL byte."""
@@ -248,7 +252,7 @@ def _send(
     if type(pairs) is list and type(response) is Response and response._reason is None:
         # PERF: a response whose headers were never read, of the class whose ``status`` and
         # ``headers`` are known: the status line and the pairs without their property calls.
-        status = _STATUS_LINES.get(status_code) or response.status
+        status = _known_status_line(status_code) or response.status
         start_response(status, pairs[:])
     else:
         start_response(response.status, response.headers.to_wsgi_list())

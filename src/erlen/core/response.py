@@ -207,8 +207,8 @@ class Response:
         if headers is None:
             # PERF: the common case, a body and maybe a mimetype or content type (error objects
             # give one), builds its headers directly.
+            charset = self.charset
             if content_type is None:
-                charset = self.charset
                 mimetype = mimetype or self.default_mimetype
                 # PERF: a dict lookup for the usual charset, not the memoised function's
                 # (argument tuple, hash, LRU bookkeeping): ~1,000 instructions per response.
@@ -218,22 +218,25 @@ class Response:
             else:
                 # APPSEC: CR, LF, NUL, non-latin-1 refused, as in any header value.
                 content_type = _checked_content_type(content_type)
-            items = [("Content-Type", content_type)] if content_type else []
             if isinstance(response, str):
-                data = response.encode(self.charset)
+                data = response.encode(charset)
             elif isinstance(response, (bytes, bytearray)):
                 data = bytes(response)
             else:
-                items.append(_NOSNIFF)
-                self._headers = items
+                self._headers = (
+                    [("Content-Type", content_type), _NOSNIFF] if content_type else [_NOSNIFF]
+                )
                 self.response = [] if response is None else response
                 return
             self.response = [data]
-            items.append(("Content-Length", f"{len(data)}"))
-            items.append(_NOSNIFF)
-            # PERF: the checked pairs as a list; the Headers object over them is made when
+            # PERF: the checked pairs as one list; the Headers object over them is made when
             # ``headers`` is first read, which an adapter sending the response never does.
-            self._headers = items
+            length = ("Content-Length", f"{len(data)}")
+            self._headers = (
+                [("Content-Type", content_type), length, _NOSNIFF]
+                if content_type
+                else [length, _NOSNIFF]
+            )
             return
         self._headers = headers if isinstance(headers, Headers) else Headers(headers)
         if content_type is None:
