@@ -8,7 +8,6 @@ Nothing below this layer imports it.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
@@ -70,16 +69,39 @@ class Erlen(App):
     #: method, so a request does not pay a call level for a wrapper around it.
     wsgi_app = handle_wsgi
 
-    @functools.cached_property
+    # PERF: ``asgi`` is kept in a slot, as the app's other attributes are (see App.__slots__):
+    # a functools.cached_property would write it into the instance dict, which Python 3.11 then
+    # makes a real dict, and method calls on the app would stop being specialised.
+    __slots__ = ("_asgi",)
+    _asgi: ASGIApp
+
+    @property
     def asgi(self) -> ASGIApp:
         """The ASGI 3 application: HTTP, WebSocket and lifespan (see ``asgi.py``).
 
         Serve it with ``uvicorn module:app.asgi``, ``granian --interface asgi module:app.asgi``
-        or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware.
+        or ``erlen run --asgi``; wrap it (not the app) with ASGI middleware:
+        ``app.asgi = Middleware(app.asgi)``. Made on first use, then kept.
         """
-        from .asgi import ASGIApp  # on first use: a WSGI-only app never loads asyncio
+        try:
+            return self._asgi
+        except AttributeError:
+            from .asgi import ASGIApp  # on first use: a WSGI-only app never loads asyncio
 
-        return ASGIApp(self)
+            self._asgi = ASGIApp(self)
+            return self._asgi
+
+    @asgi.setter
+    def asgi(self, value: ASGIApp) -> None:
+        self._asgi = value
+
+    @asgi.deleter
+    def asgi(self) -> None:
+        # As with the cached property it was: the next read makes a new one.
+        try:
+            del self._asgi
+        except AttributeError:
+            pass
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]

@@ -14,14 +14,18 @@ from ..core import http
 from ..core.datastructures import EnvironHeaders
 from ..core.errors import BadRequest, HTTPException, RequestHeaderFieldsTooLarge
 from ..core.request import _MISSING, BodyStream, LimitedStream, Limits, Request
+from ..core.response import _STATUS_LINES, Response
 
 if TYPE_CHECKING:
     from ..app.app import App
-    from ..core.response import Response
 
 __all__ = ["handle_wsgi", "wsgi_request", "decode_wsgi_path"]
 
 StartResponse = Callable[..., Any]
+
+#: PERF: bound once: ``_STATUS_LINES.get(...)`` on the imported name is an attribute load that
+#: Python 3.11 does not specialise (a bound method made per call).
+_known_status_line = _STATUS_LINES.get
 
 
 def decode_wsgi_path(raw: str) -> str:
@@ -58,7 +62,9 @@ def handle_wsgi(
 def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
     """The request ``app`` sees for a WSGI ``environ``; a malformed one carries its 400 as the
     request's routing error (a custom request class raises it instead)."""
-    limits = app._request_limits()
+    # PERF: the limits kept for the config's version, read without _request_limits()'s call.
+    config = app.config
+    limits = app._limits if config.version == app._limits_version else app._request_limits()
     length_header = environ.get("CONTENT_LENGTH")
     stream: LimitedStream | None = None
     error: HTTPException | None = None
@@ -73,10 +79,15 @@ def wsgi_request(app: App, environ: dict[str, Any]) -> Request:
         # The server de-chunked the body and marks its end: read until EOF, within the limit.
         stream = LimitedStream(environ["wsgi.input"], None, limits.max_content_length)
     raw_path = environ.get("PATH_INFO") or "/"
-    try:
-        path = decode_wsgi_path(raw_path)
-    except BadRequest as exc:
-        error, path = exc, raw_path
+    # PERF: decode_wsgi_path()'s first test without its call: an ASCII path without NUL is
+    # itself.
+    if raw_path.isascii() and "\x00" not in raw_path:
+        path = raw_path
+    else:
+        try:
+            path = decode_wsgi_path(raw_path)
+        except BadRequest as exc:
+            error, path = exc, raw_path
     # PERF: the environ holds every header and a score of CGI keys; only a large one is counted.
     count_limit = limits.max_header_count
     if count_limit is not None and len(environ) > count_limit and error is None:
@@ -237,7 +248,14 @@ def _send(
     body = response.response
     if type(body) is list and not body:
         response._declare_empty_length()
-    start_response(response.status, response.headers.to_wsgi_list())
+    pairs = response._headers
+    if type(pairs) is list and type(response) is Response and response._reason is None:
+        # PERF: a response whose headers were never read, of the class whose ``status`` and
+        # ``headers`` are known: the status line and the pairs without their property calls.
+        status = _known_status_line(status_code) or response.status
+        start_response(status, pairs[:])
+    else:
+        start_response(response.status, response.headers.to_wsgi_list())
     if environ["REQUEST_METHOD"] == "HEAD":
         response.close()
         return []

@@ -44,7 +44,7 @@ from ..core.request import Limits, Request
 from ..core.response import Response, redirect_response
 from ..core.routing import MapAdapter, Router, Rule
 from .config import DEFAULT_CONFIG, Config
-from .context import _NO_ERROR, Context, Namespace, _cv_context
+from .context import _NO_ERROR, Context, Namespace, _get_context, _reset_context, _set_context
 from .context import request as current_request
 from .dispatch_async import AsyncDispatch
 from .json import DefaultJSONProvider, JSONProvider
@@ -86,6 +86,26 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     Its :meth:`handle` (and :meth:`handle_async`) answer one request; :class:`~erlen.Erlen`
     makes it a WSGI and ASGI callable, a test client's target and a CLI.
     """
+
+    # PERF: the app's own attributes live in slots. Python 3.11 turns an instance's attributes
+    # into a real dict past 30 names (the app has 45), and then no method call on the app
+    # (``self.make_response(...)``, six per request) is specialised: ~2,000 instructions per
+    # request. The instance dict stays for what users and extensions set on the app.
+    __slots__ = (
+        # Scaffold's
+        "import_name", "root_path", "_static_folder", "_static_url_path", "template_folder",
+        "view_functions", "before_request_funcs", "after_request_funcs",
+        "teardown_request_funcs", "before_websocket_funcs", "url_value_preprocessors",
+        "url_default_functions", "template_context_processors", "error_handler_spec",
+        # the app's
+        "name", "instance_path", "config", "url_map", "json", "extensions", "aborter",
+        "url_build_error_handlers", "blueprints", "teardown_appcontext_funcs",
+        "shell_context_processors", "template_filters", "template_globals", "template_tests",
+        "static_host", "subdomain_matching", "_session_interface", "_jinja_env", "_logger",
+        "_limits", "_limits_version", "_hooks_cache", "_has_request_hooks", "_has_teardown",
+        "before_serving_funcs", "after_serving_funcs", "_started", "_start_lock",
+        "_async_start_lock", "_executor", "_on_loop",
+    )  # fmt: skip
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response
@@ -530,7 +550,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         Pushed while a request of this app is handled, it has a fresh ``g`` but still shows
         that request, as in Flask.
         """
-        current = _cv_context.get()
+        current = _get_context()
         if current is not None and current.app is self and current.request is not None:
             ctx = Context(self, current.request)
             ctx.owns_request = False
@@ -546,7 +566,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
     def handle(self, request: Request) -> Response:
         """Answer one request: the sans-IO heart of the app, used by every adapter."""
         ctx = Context(self, request)
-        token = _cv_context.set(ctx)
+        token = _set_context(ctx)
         # PERF: one read decides for every signal of the request (signalgate.py).
         signalled = gate.open
         if signalled and ctx.owns_app:
@@ -569,7 +589,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             finally:
                 if request._files is not None:  # a multipart body's uploads to close
                     request.close()
-                _cv_context.reset(token)
+                _reset_context(token)
                 if signalled and ctx.owns_app:
                     self._send("appcontext_popped")
 
@@ -584,7 +604,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
         The current request's; a subclass may override it (and call it) as in Flask.
         """
-        ctx = _cv_context.get()
+        ctx = _get_context()
         if ctx is None or ctx.request is None:
             raise RuntimeError("full_dispatch_request() needs an active request context.")
         return self._full_dispatch(ctx, ctx.request)
@@ -1095,7 +1115,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             raise exc
         self.log_exception((type(exc), exc, exc.__traceback__))
         server_error = InternalServerError(original_exception=exc)
-        ctx = _cv_context.get()
+        ctx = _get_context()
         if ctx is not None:
             ctx.unhandled_error = exc
         request = ctx.request if ctx is not None else None
@@ -1288,7 +1308,7 @@ class App(AsyncDispatch, Lifespan, Scaffold):
 
 
 def _current_request_or_none() -> Request | None:
-    ctx = _cv_context.get()
+    ctx = _get_context()
     return ctx.request if ctx is not None else None
 
 

@@ -18,7 +18,7 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import HTTPException
-from .context import Context, _cv_context
+from .context import Context, _reset_context, _set_context
 from .signalgate import gate
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class AsyncDispatch:
         # Never joined to an app context around it: an asyncio task inherits the context of
         # whoever started the server (a CLI command runs in one), which no request may share.
         ctx = Context(self, request, False)
-        token = _cv_context.set(ctx)
+        token = _set_context(ctx)
         signalled = gate.open  # PERF: one read for every signal of the request
         if signalled:
             await self._send_async("appcontext_pushed")
@@ -167,18 +167,18 @@ class AsyncDispatch:
             finally:
                 if request._files is not None:  # a multipart body's uploads to close
                     request.close()
-                _cv_context.reset(token)
+                _reset_context(token)
                 if signalled:
                     await self._send_async("appcontext_popped")
 
     def _handle_alone(self: App, request: Request) -> Response:  # type: ignore[misc]
         """:meth:`handle` for a request served over ASGI, in a worker thread: as on the loop,
         never joined to an app context the thread inherited (see ``handle_async``)."""
-        token = _cv_context.set(None)  # what the thread inherited from the task is not joined
+        token = _set_context(None)  # what the thread inherited from the task is not joined
         try:
             return self.handle(request)
         finally:
-            _cv_context.reset(token)
+            _reset_context(token)
 
     async def _send_async(self: App, signal: str, **kwargs: Any) -> None:  # type: ignore[misc]
         """Send one of Flask's signals from the loop, awaiting ``async def`` receivers."""

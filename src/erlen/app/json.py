@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from ..core import request as _request
 from ..core.http import http_date
-from .context import _cv_context, _lookup_context, get_context
+from .context import _get_context, _lookup_context, get_context
 
 if TYPE_CHECKING:
     from ..core.response import Response
@@ -253,7 +253,7 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
 def _app_json_loads() -> Callable[[str], Any] | None:
     """The current app's provider's ``loads`` when it is not the standard one (which is
     ``json.loads``, called by the request itself, faster)."""
-    ctx = _cv_context.get()  # PERF: get_context() without its call, once per JSON body
+    ctx = _get_context()  # PERF: get_context() without its call, once per JSON body
     if ctx is None:
         return None
     loads = ctx.app.json.loads
