@@ -361,3 +361,16 @@ def test_make_conditional_serves_a_single_range_of_the_body(
     assert response.headers["Accept-Ranges"] == "bytes"
     if status != 200:
         assert response.headers["Content-Length"] == str(len(body))
+
+
+def test_a_subclass_that_adopts_a_responses_dict_is_that_response() -> None:
+    """Flask-Caching's CachedResponse takes over a response with ``self.__dict__ = ...``."""
+
+    class Adopted(Response):
+        def __init__(self, response: Response) -> None:
+            self.__dict__ = response.__dict__
+
+    original = Response("hi", 201, headers={"X-A": "1"})
+    adopted = Adopted(original)
+    assert (adopted.status_code, adopted.get_data(), adopted.headers["X-A"]) == (201, b"hi", "1")
+    assert adopted.mimetype == "text/html"

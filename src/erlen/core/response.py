@@ -169,20 +169,16 @@ class Response:
     content type the body is ``text/html; charset=utf-8``, as in Flask.
     """
 
-    __slots__ = (
-        "status_code", "_reason", "_headers", "response", "direct_passthrough", "_on_close",
-        "__dict__",
-    )  # fmt: skip
-    # ``__dict__``: extensions mark responses with attributes of their own (Flask-CORS sets
-    # ``_FLASK_CORS_EVALUATED``, Flask-Caching reads ``response.__dict__``), as Flask's allow.
-    # PERF: CPython creates the dict only when such an attribute is first set.
-
-    #: The headers, or until ``headers`` is first read, the checked pairs the constructor built.
-    _headers: Headers | list[tuple[str, str]]
+    # No __slots__: a response's state is in its ``__dict__``, as a Werkzeug response's is, so
+    # code that adopts or copies that dict gets all of it (Flask-Caching's ``CachedResponse``
+    # does ``self.__dict__ = response.__dict__``), and extensions may mark a response with
+    # attributes of their own (Flask-CORS sets ``_FLASK_CORS_EVALUATED``).
 
     default_status = 200
     default_mimetype: str | None = "text/html"
     charset = "utf-8"
+    #: The header pairs the constructor built, until :attr:`headers` is first read.
+    _headers: Headers | list[tuple[str, str]]
 
     def __init__(
         self,
