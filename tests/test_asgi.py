@@ -412,6 +412,70 @@ def test_a_client_disconnect_ends_the_generator(app: Erlen, kind: str) -> None:
     assert ended.wait(5)
 
 
+async def call_with_slow_reader(app: Erlen, path: str, pause: float | None) -> list[bytes]:
+    """A request whose client reads a body chunk every ``pause`` seconds (None: never reads
+    one; its server's ``send`` then waits, as uvicorn's does under flow control)."""
+
+    async def receive() -> Message:
+        await asyncio.Event().wait()  # the client never leaves
+        return {"type": "http.disconnect"}
+
+    taken: list[bytes] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            if pause is None:
+                await asyncio.Event().wait()
+            await asyncio.sleep(pause)
+            taken.append(message["body"])
+
+    await app.asgi(http_scope(path), receive, send)
+    return taken
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_client_that_reads_nothing_of_a_stream_is_let_go_after_asgi_send_timeout(
+    app: Erlen, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["ASGI_SEND_TIMEOUT"] = 0.3
+    ended = threading.Event()
+
+    def endless() -> Iterator[bytes]:
+        try:
+            while True:
+                yield b"x" * 65536
+        finally:
+            ended.set()
+
+    async def endless_async() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"x" * 65536
+        finally:
+            ended.set()
+
+    @app.get("/export")
+    def export() -> Any:
+        return endless() if kind == "sync" else endless_async()
+
+    started = time.monotonic()
+    assert asyncio.run(asyncio.wait_for(call_with_slow_reader(app, "/export", None), 5)) == []
+    assert 0.3 <= time.monotonic() - started < 3
+    assert ended.wait(5)
+    assert "took none of a streamed answer for 0.3 s" in caplog.text
+
+
+def test_a_slow_reader_that_keeps_reading_gets_the_whole_stream(app: Erlen) -> None:
+    app.config["ASGI_SEND_TIMEOUT"] = 0.3
+
+    @app.get("/slow")
+    def slow() -> Any:
+        return iter([b"a", b"b", b"c", b"d", b"e"])
+
+    taken = asyncio.run(asyncio.wait_for(call_with_slow_reader(app, "/slow", 0.2), 10))
+    assert taken == [b"a", b"b", b"c", b"d", b"e"]  # 1 s in all, 0.2 s for each
+
+
 def test_a_streamed_answer_can_go_on_reading_the_request_body(app: Erlen) -> None:
     @app.post("/upstream")
     def upstream() -> Response:

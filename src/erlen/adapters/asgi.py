@@ -454,11 +454,37 @@ async def send_response(
 
 
 async def _stream_body(app: Erlen, response: Response, send: Send, receive: Receive) -> None:
-    """Send a streamed body chunk by chunk, until it ends or the client disconnects."""
-    streaming = asyncio.ensure_future(_send_chunks(app, response, send))
+    """Send a streamed body chunk by chunk, until it ends, the client disconnects, or the
+    client has taken nothing for ``ASGI_SEND_TIMEOUT`` seconds.
+
+    APPSEC: an ASGI server's ``send`` waits while the client does not read (uvicorn's flow
+    control, with no deadline of its own): a client that asks for a large stream and reads
+    nothing would hold the stream, and for a sync iterator a worker thread, for as long as it
+    stays connected. Past the deadline the stream is closed and the connection dropped.
+    """
+    pending = _PendingSend()
+    streaming = asyncio.ensure_future(_send_chunks(app, response, send, pending))
     watching = asyncio.ensure_future(_wait_for_disconnect(receive))
+    limit = app.config.get("ASGI_SEND_TIMEOUT")
+    loop = asyncio.get_running_loop()
     try:
-        done, _ = await asyncio.wait({streaming, watching}, return_when=asyncio.FIRST_COMPLETED)
+        while True:
+            # PERF: without a deadline, or while no send waits, one wait as before.
+            timeout = None
+            if limit:
+                since = pending.since
+                timeout = float(limit) if since is None else since + float(limit) - loop.time()
+            if timeout is not None and timeout <= 0:
+                app.logger.warning(
+                    "A client took none of a streamed answer for %s s: the stream is closed.",
+                    limit,
+                )
+                return
+            done, _ = await asyncio.wait(
+                {streaming, watching}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if done:
+                break
     finally:
         for task in (streaming, watching):
             if not task.done():
@@ -468,7 +494,16 @@ async def _stream_body(app: Erlen, response: Response, send: Send, receive: Rece
         streaming.result()  # re-raise an error of the body's iterator
 
 
-async def _send_chunks(app: Erlen, response: Response, send: Send) -> None:
+class _PendingSend:
+    """When the body message being sent started to wait for the client (None: none waits)."""
+
+    __slots__ = ("since",)
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+
+async def _send_chunks(app: Erlen, response: Response, send: Send, pending: _PendingSend) -> None:
     body: Any = response.response
     charset = response.charset
     chunks: AsyncIterable[Any]
@@ -480,11 +515,14 @@ async def _send_chunks(app: Erlen, response: Response, send: Send) -> None:
         chunks = _list_chunks(body)
     else:
         chunks = iterate_in_thread(app.executor, iter(body))
+    clock = asyncio.get_running_loop().time
     try:
         async for chunk in chunks:
             data = chunk.encode(charset) if isinstance(chunk, str) else chunk
             if data:
+                pending.since = clock()
                 await send({"type": "http.response.body", "body": data, "more_body": True})
+                pending.since = None
     finally:
         if chunks is not body:
             # Our wrapper's own finally closes a sync iterator in the context it ran in; the

@@ -54,6 +54,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     # Worker threads for sync views under ASGI (the app's thread pool).
     "ASGI_THREADS": 40,
+    # Seconds a client may take none of a streamed answer under ASGI before the stream is
+    # closed (None: no deadline); the ASGI counterpart of app.run(send_timeout=...).
+    "ASGI_SEND_TIMEOUT": 60,
 }
 
 
