@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import warnings
 from typing import Any
 from urllib.parse import unquote
 
@@ -919,3 +920,68 @@ def test_the_app_gives_an_adapter_for_its_request_or_its_server_name(bound_app: 
         adapter = request_ctx.url_adapter
         assert adapter is not None and adapter.match() == ("user", {"user_id": 7})
         assert adapter.build("folder", force_external=True) == "http://example.com/dir/"
+
+
+def _outcome(call: Any) -> Any:
+    """What a ``match`` gives, Erlen's and Werkzeug's exceptions alike."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Werkzeug's warning for a host outside the name
+            return ("ok", call())
+    except Exception as error:  # two libraries: classes of the same names
+        new_url = getattr(error, "new_url", None)
+        return ("redirect", new_url) if new_url else (type(error).__name__,)
+
+
+_ENVIRONS = [
+    ({"HTTP_HOST": "example.com", "PATH_INFO": "/dir", "QUERY_STRING": "a=1"}, {}),
+    ({"HTTP_HOST": "api.example.com:8080", "PATH_INFO": "/api"},
+     {"server_name": "example.com:8080"}),
+    ({"HTTP_HOST": "example.com:80", "PATH_INFO": "/user/5"}, {"server_name": "example.com:80"}),
+    ({"HTTP_HOST": "other.org", "PATH_INFO": "/user/5"}, {"server_name": "example.com"}),
+    ({"HTTP_HOST": "example.com", "PATH_INFO": "/caf\xc3\xa9", "SCRIPT_NAME": "/app"}, {}),
+    ({"SERVER_NAME": "example.com", "SERVER_PORT": "443", "wsgi.url_scheme": "https",
+      "PATH_INFO": "/dir", "REQUEST_METHOD": "POST"}, {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("environ", "options"), _ENVIRONS)
+def test_bind_to_environ_matches_and_builds_as_werkzeug_does(
+    environ: dict[str, str], options: dict[str, str]
+) -> None:
+    werkzeug_routing = pytest.importorskip("werkzeug.routing")
+    app = Erlen("bound")
+    rules = [("/user/<int:user_id>", "user", None, None), ("/dir/", "folder", ["GET", "POST"],
+             None), ("/api", "api", None, "api"), ("/café", "cafe", None, None)]  # fmt: skip
+    for path, endpoint, methods, subdomain in rules:
+        app.add_url_rule(path, endpoint, lambda **kw: "", methods=methods, subdomain=subdomain)
+    theirs = werkzeug_routing.Map(
+        [werkzeug_routing.Rule(p, endpoint=e, methods=m, subdomain=s) for p, e, m, s in rules]
+    )
+    environ = {"REQUEST_METHOD": "GET", "wsgi.url_scheme": "http", **environ}
+    ours_bound = app.url_map.bind_to_environ(environ, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Werkzeug's warning for a host outside the name
+        theirs_bound = theirs.bind_to_environ(environ, **options)
+    assert _outcome(ours_bound.match) == _outcome(theirs_bound.match)
+    for endpoint, values in [("user", {"user_id": 1, "q": "a b"}), ("api", {}), ("cafe", {})]:
+        for external in (False, True):
+            assert ours_bound.build(endpoint, values, force_external=external) == (
+                theirs_bound.build(endpoint, values, force_external=external)
+            )
+
+
+def test_the_apps_adapter_binds_as_flask_does_with_server_name_and_host_matching() -> None:
+    app = Erlen("named")
+    app.add_url_rule("/u/<int:n>", "user", lambda n: "")
+    app.config["SERVER_NAME"] = "example.com"
+    with app.test_request_context("/u/1?a=1", base_url="http://localhost/"):
+        adapter = request_ctx.url_adapter
+        assert adapter is not None and adapter.match() == ("user", {"n": 1})
+        assert adapter.build("user", {"n": 2}, force_external=True) == "http://example.com/u/2"
+    hosts = Erlen("hosts", host_matching=True, static_host="static.test")
+    hosts.add_url_rule("/", "home", lambda: "", host="shop.test")
+    with hosts.test_request_context("/", base_url="http://shop.test/"):
+        adapter = request_ctx.url_adapter
+        assert adapter is not None and adapter.match() == ("home", {})
+        assert adapter.build("static", {"filename": "a.css"}) == "http://static.test/static/a.css"

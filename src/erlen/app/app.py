@@ -684,15 +684,21 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         if request is not None:
             scheme = request.scheme
             host = without_default_port(request.host.lower(), scheme)
+            # As Flask binds: the host itself with host matching, else SERVER_NAME when set
+            # (the request's subdomain under it only with subdomain matching).
             server_name = config.get("SERVER_NAME")
-            if url_map.host_matching or not (self.subdomain_matching and server_name):
-                server_name, subdomain = host, url_map.default_subdomain
+            subdomain: str | None = url_map.default_subdomain
+            if url_map.host_matching:
+                server_name, subdomain = host, None
+            elif not server_name:
+                server_name = host
             else:
                 server_name = without_default_port(str(server_name).lower(), scheme)
-                subdomain = self._request_domain(request)
+                if self.subdomain_matching:
+                    subdomain = self._request_domain(request)
             return url_map.bind(
                 server_name, request.root_path or "/", subdomain, scheme, request.method,
-                request.path,
+                request.path, request.query_string.decode("latin-1"),
             )  # fmt: skip
         if config.get("SERVER_NAME"):
             return url_map.bind(
@@ -1174,7 +1180,8 @@ class App(AsyncDispatch, Lifespan, Scaffold):
             else:
                 raise TypeError(
                     f"The view for endpoint {self._endpoint_name()!r} returned a tuple of "
-                    f"{len(rv)} items: the tuple must have the form (body, status, headers), "
+                    f"{len(rv)} item{'' if len(rv) == 1 else 's'}: the tuple must have the "
+                    "form (body, status, headers), "
                     "(body, status) or (body, headers)."
                 )
         if rv is None:

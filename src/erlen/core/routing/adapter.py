@@ -39,6 +39,7 @@ class MapAdapter:
         url_scheme: str = "http",
         path_info: str = "/",
         default_method: str = "GET",
+        query_args: str = "",
     ) -> None:
         self.map = router
         self.server_name = server_name.lower()
@@ -47,6 +48,8 @@ class MapAdapter:
         self.url_scheme = url_scheme
         self.path_info = path_info
         self.default_method = default_method
+        #: The query string a redirect keeps (Werkzeug's ``query_args``).
+        self.query_args = query_args
 
     def _domain(self) -> str | None:
         """What the router matches besides the path: the host, the subdomain, or nothing."""
@@ -59,19 +62,18 @@ class MapAdapter:
         path_info: str | None = None,
         method: str | None = None,
         return_rule: bool = False,
-        query_args: Any = None,
+        query_args: str | None = None,
         websocket: bool = False,
     ) -> tuple[str | Rule, dict[str, Any]]:
         """The endpoint (or the rule, with ``return_rule``) and URL values ``path_info`` reaches.
 
         Raises, as Werkzeug's does: ``NotFound``, ``MethodNotAllowed`` (its ``valid_methods``
         name the methods the path accepts) or ``RequestRedirect`` (its ``new_url`` is where the
-        canonical URL is, a missing trailing slash, say). ``query_args`` is accepted for
-        Werkzeug's signature; a redirect keeps no query string.
+        canonical URL is, a missing trailing slash, say, with the query string kept:
+        ``query_args``, else the one bound).
         """
         path = self.path_info if path_info is None else path_info
-        if not path.startswith("/"):
-            path = f"/{path}"
+        path = "/" + path.lstrip("/")
         verb = (method or self.default_method).upper()
         try:
             rule, values = self.map.match(path, verb, websocket, self._domain())
@@ -81,7 +83,9 @@ class MapAdapter:
             # Absolute, under the script root, as Werkzeug's: the router knows paths only.
             root = self.script_name.rstrip("/")
             host = self._host_for(self.subdomain)
-            raise RequestRedirect(f"{self.url_scheme}://{host}{root}{redirect.new_url}") from None
+            query = self.query_args if query_args is None else query_args
+            url = f"{self.url_scheme}://{host}{root}{redirect.new_url}"
+            raise RequestRedirect(f"{url}?{query}" if query else url) from None
         return (rule if return_rule else rule.endpoint), values
 
     def test(self, path_info: str | None = None, method: str | None = None) -> bool:
@@ -96,7 +100,7 @@ class MapAdapter:
 
     def allowed_methods(self, path_info: str | None = None) -> list[str]:
         """The methods ``path_info`` accepts (none for a path no rule matches)."""
-        path = self.path_info if path_info is None else path_info
+        path = "/" + (self.path_info if path_info is None else path_info).lstrip("/")
         return sorted(self.map.allowed_methods(path, domain=self._domain()))
 
     def build(
@@ -112,6 +116,8 @@ class MapAdapter:
         with ``force_external`` or when the rule answers on another host or subdomain.
         Values the rule does not take go to the query string (left out without
         ``append_unknown``). Raises :class:`~erlen.errors.BuildError`."""
+        if values is not None and hasattr(values, "lists"):  # a MultiDict: every value counts
+            values = {key: items[0] if len(items) == 1 else items for key, items in values.lists()}
         given = {key: value for key, value in (values or {}).items() if value is not None}
         if not append_unknown:
             known = {arg for rule in self.map.rules_for(endpoint) for arg in rule.arguments}
@@ -120,7 +126,8 @@ class MapAdapter:
         host = self._host_for(built_domain)
         url = f"{self.script_name.rstrip('/')}{path}"
         if force_external or host != self._host_for(self.subdomain):
-            url = f"{url_scheme or self.url_scheme}://{host}{url}"
+            scheme = self.url_scheme if url_scheme is None else url_scheme
+            url = f"{scheme}://{host}{url}" if scheme else f"//{host}{url}"  # "": relative
         return url
 
     def _host_for(self, built_domain: str | None) -> str:

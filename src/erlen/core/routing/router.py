@@ -343,12 +343,15 @@ class Router:
         url_scheme: str = "http",
         default_method: str = "GET",
         path_info: str | None = None,
+        query_args: str | None = None,
     ) -> MapAdapter:
         """The router bound to a server, to match paths and build URLs outside the dispatch,
         as Werkzeug's ``Map.bind``: ``url_map.bind("example.com").match("/user/1")``."""
+        if self._host_matching and subdomain is not None:
+            raise RuntimeError("With host matching, a router is bound to a host, not a subdomain.")
         return MapAdapter(
-            self, server_name, script_name or "/", subdomain, url_scheme, path_info or "/",
-            default_method,
+            self, _without_default_port(server_name.lower(), url_scheme), script_name or "/",
+            subdomain, url_scheme, path_info or "/", default_method, query_args or "",
         )  # fmt: skip
 
     def bind_to_environ(
@@ -357,7 +360,8 @@ class Router:
         server_name: str | None = None,
         subdomain: str | None = None,
     ) -> MapAdapter:
-        """The router bound to the server, script root, path and method of a WSGI ``environ``.
+        """The router bound to the server, script root, path, method and query of a WSGI
+        ``environ`` (Werkzeug's ``Map.bind_to_environ``; it reads the environ's keys only).
 
         Without ``server_name`` the request's host is the server name; with one, the host's
         part before it is the subdomain (``"<invalid>"`` for a host outside it), as in
@@ -366,27 +370,23 @@ class Router:
         scheme = str(environ.get("wsgi.url_scheme", "http"))
         host = str(environ.get("HTTP_HOST") or "")
         if not host:
-            host = str(environ.get("SERVER_NAME", "localhost"))
-            port = str(environ.get("SERVER_PORT", ""))
-            if port and port != {"http": "80", "https": "443"}.get(scheme):
-                host = f"{host}:{port}"
-        host = host.lower()
-        for default in (":80", ":443"):
-            if host.endswith(default) and default == {"http": ":80", "https": ":443"}.get(scheme):
-                host = host[: -len(default)]
-        if server_name is None or self._host_matching:
+            host = f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '')}"
+        host = _without_default_port(host.rstrip(":").lower(), scheme)
+        if server_name is None:
             server_name = host
-        elif subdomain is None:
-            server_name = server_name.lower()
-            if host == server_name:
-                subdomain = ""
-            elif host.endswith(f".{server_name}"):
-                subdomain = host[: -len(server_name) - 1]
-            else:
-                subdomain = "<invalid>"
+        else:
+            server_name = _without_default_port(server_name.lower(), scheme)
+            if subdomain is None and not self._host_matching:
+                if host == server_name:
+                    subdomain = ""
+                elif host.endswith(f".{server_name}"):
+                    subdomain = host[: -len(server_name) - 1]
+                else:
+                    subdomain = "<invalid>"
         return MapAdapter(
-            self, server_name, str(environ.get("SCRIPT_NAME") or "/"), subdomain, scheme,
-            str(environ.get("PATH_INFO") or "/"), str(environ.get("REQUEST_METHOD", "GET")),
+            self, server_name, _wsgi_text(environ.get("SCRIPT_NAME")) or "/", subdomain, scheme,
+            _wsgi_text(environ.get("PATH_INFO")) or "/",
+            str(environ.get("REQUEST_METHOD", "GET")), str(environ.get("QUERY_STRING", "")),
         )  # fmt: skip
 
     def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
@@ -456,3 +456,21 @@ def _unsuitable_reason(rule: Rule, values: Mapping[str, Any]) -> str:
     if missing:
         return f"missing values for {', '.join(map(repr, missing))}"
     return f"the values contradict the defaults {rule._fixed_defaults!r} of rule {rule.rule!r}"
+
+
+def _without_default_port(host: str, scheme: str) -> str:
+    """``host`` without the port its scheme implies (``:80`` for http and ws, ``:443`` for
+    https and wss)."""
+    default = ":443" if scheme in ("https", "wss") else ":80"
+    return host[: -len(default)] if host.endswith(default) else host
+
+
+def _wsgi_text(value: Any) -> str:
+    """A WSGI path as text: the server gives its bytes as latin-1 characters."""
+    text = str(value or "")
+    if text.isascii():
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # already text, from an environ not built by a server
+        return text
