@@ -231,7 +231,7 @@ def test_a_tuple_of_the_wrong_size_is_a_type_error_saying_what_form_it_must_have
         return ("Hello",)
 
     app.testing = True
-    with pytest.raises(TypeError, match="'one' returned a tuple of 1 items: the tuple must have"):
+    with pytest.raises(TypeError, match="'one' returned a tuple of 1 item: the tuple must have"):
         app.test_client().get("/one")
 
 

@@ -282,3 +282,22 @@ def test_the_context_proxies_enter_the_current_context_again(app: Erlen, client)
 
 def test_the_errors_stream_gives_the_stream_it_writes_to() -> None:
     assert wsgi_errors_stream._get_current_object() is sys.stderr  # type: ignore[attr-defined]
+
+
+def test_popping_the_dispatchs_context_from_a_view_is_refused(app: Erlen, client) -> None:
+    ended: list[str] = []
+    app.teardown_request(lambda error: ended.append("request"))
+
+    @app.route("/")
+    def index() -> str:
+        with pytest.raises(RuntimeError, match="not pushed"):
+            request_ctx.pop()
+        with app_ctx:
+            pass
+        with pytest.raises(RuntimeError, match="not pushed"):
+            request_ctx.pop()
+        assert ended == []
+        return request.path
+
+    assert client.get("/").data == b"/"
+    assert ended == ["request"]

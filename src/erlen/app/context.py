@@ -87,6 +87,11 @@ class Namespace:
         def __setattr__(self, name: str, value: Any) -> None: ...
 
 
+#: Stands for the token of a context the dispatch made current itself (it keeps the real one):
+#: a push from the view nests on top of it, and it is never popped by :meth:`Context.pop`.
+_DISPATCHED: Any = object()
+
+
 class Context:
     """What is current: the app, and the request with its session and ``g`` when serving one.
 
@@ -180,7 +185,7 @@ class Context:
         if self._tokens is None and _cv_context.get() is self:
             # Current without a push: the dispatch made it so and ends it itself. A push from
             # the view (``with app_ctx:``) nests inside, and its pop must not tear it down.
-            self._tokens = [None]  # type: ignore[list-item]  # (the dispatch holds the token)
+            self._tokens = [_DISPATCHED]
         elif self._tokens is None:
             self._tokens = []
             if self.request is not None:
@@ -214,7 +219,7 @@ class Context:
         context whose request the dispatch already tore down (one the test client keeps after
         ``with client:``) is only unbound.
         """
-        if not self._tokens:
+        if not self._tokens or self._tokens[-1] is _DISPATCHED:
             raise RuntimeError("This context was not pushed.")
         last = len(self._tokens) == 1
         try:
