@@ -610,3 +610,26 @@ def test_an_echoed_input_is_cut_short_at_an_ellipsis(app: Erlen) -> None:
     assert response.get_json()["error"]["detail"] == (
         "The request's values are invalid: 'errors' lists each one."
     )
+
+
+def test_the_clients_keys_in_a_422_location_are_cut_too(app: Erlen) -> None:
+    @app.post("/scores")
+    def scores(scores: Annotated[dict[str, int], Body(embed=True)]) -> Any:
+        return {}
+
+    body = {"scores": {f"k{n}" + "x" * 100_000: "bad" for n in range(100)}}
+    response = app.test_client().post("/scores", json=body)
+    errors = errors_of(response)
+    assert len(errors) == 100 and len(response.data) < 200_000
+    assert all(error["loc"][2].endswith("\u2026") for error in errors)
+    assert len(errors[0]["loc"][2]) == 1_001
+
+
+def test_a_rejected_object_shows_whole_keys_or_none(app: Erlen) -> None:
+    @app.post("/n")
+    def n(value: Annotated[int, Body(embed=True)]) -> Any:
+        return {}
+
+    rejected = {"a" * 600: 1, "a" * 599 + "b": 2, "c": 3}
+    (error,) = errors_of(app.test_client().post("/n", json={"value": rejected}))
+    assert list(error["input"]) == ["a" * 600, "\u2026"]
