@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pytest
 from openapi_spec_validator import validate
@@ -315,3 +315,14 @@ def test_non_finite_defaults_leave_the_document_strict_json(app: Erlen) -> None:
     assert "default" not in by_name["max_price"]["schema"]
     assert by_name["max_price"]["schema"]["type"] == "number"
     assert by_name["low"]["schema"]["default"] == -1.5
+
+
+def test_a_list_with_a_non_finite_value_is_left_out_whole(app: Erlen) -> None:
+    @app.get("/limit")
+    def limit(cap: Literal[1.0, float("inf")] = 1.0) -> str:  # type: ignore[valid-type]
+        return str(cap)
+
+    document = app.openapi()
+    json.dumps(document, allow_nan=False)
+    (cap,) = document["paths"]["/limit"]["get"]["parameters"]
+    assert "enum" not in json.dumps(cap["schema"])

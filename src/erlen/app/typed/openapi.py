@@ -225,21 +225,28 @@ def build_document(app: App) -> dict[str, Any]:
 
 
 def _finite(value: Any) -> Any:
-    """``value`` without the floats JSON has no spelling for.
+    """``value`` without the keywords that hold a float JSON has no spelling for.
 
     A default of ``float("inf")`` (a common "no limit") would be written ``Infinity``, which
-    strict parsers and Swagger UI refuse, losing the whole document over one keyword: the
-    keyword (or list item) holding it is left out instead.
+    strict parsers and Swagger UI refuse, losing the whole document over one keyword. The
+    keyword goes, whole: an ``enum`` or ``examples`` list without its infinite item would
+    describe a different set of values.
     """
     if isinstance(value, dict):
         return {key: _finite(item) for key, item in value.items() if _is_spellable(item)}
     if isinstance(value, list):
-        return [_finite(item) for item in value if _is_spellable(item)]
+        return [_finite(item) for item in value]
     return value
 
 
 def _is_spellable(value: Any) -> bool:
-    return not isinstance(value, float) or math.isfinite(value)
+    """Whether JSON can hold ``value`` as it is: no non-finite float in it or its lists (a
+    nested object is cleaned by :func:`_finite` itself)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_is_spellable(item) for item in value if not isinstance(item, dict))
+    return True
 
 
 def _merge(operation: dict[str, Any], fields: dict[str, Any]) -> None:
