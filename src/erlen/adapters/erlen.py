@@ -36,15 +36,16 @@ def _blueprint_cli_group(name: str) -> Any:
 blueprints.make_cli_group = _blueprint_cli_group
 
 
-def _no_replacement() -> Callable[..., Any] | None:
+def _no_stub() -> Callable[..., Any] | None:
+    """No stub: :meth:`Erlen.run` serves with Erlen's own server."""
     return None
 
 
-#: Gives the function :meth:`Erlen.run` is to call instead of Erlen's server, as Werkzeug's
+#: Finds the function :meth:`Erlen.run` is to call instead of Erlen's server, as Werkzeug's
 #: ``run_simple`` is called: ``(host, port, app, **options)``; None for Erlen's own.
 #: ``erlen.flask_patch`` sets it to find a stub that a Flask test put in place of
 #: ``werkzeug.serving.run_simple``, the one way Flask offers to run ``app.run()`` without a server.
-replaced_run_simple: Callable[[], Callable[..., Any] | None] = _no_replacement
+find_run_simple_stub: Callable[[], Callable[..., Any] | None] = _no_stub
 
 
 class Erlen(App):
@@ -122,7 +123,7 @@ class Erlen(App):
         The server is multi-threaded HTTP/1.1 (waitress); ``use_reloader=True`` restarts it when
         a source file changes. For production, run the app under gunicorn, granian or waitress.
         """
-        from .serving import run_simple
+        from .serving import load_dotenv_files, run_simple
 
         if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
             # 'erlen run' imported the module; its own 'app.run()' must not start a second
@@ -134,8 +135,10 @@ class Erlen(App):
         named_host, _, named_port = (self.config.get("SERVER_NAME") or "").partition(":")
         host = host or named_host or "127.0.0.1"
         port = int(port) if port or port == 0 else int(named_port) if named_port else 5000
-        replaced = replaced_run_simple()
+        replaced = find_run_simple_stub()
         if replaced is not None:
+            if load_dotenv:
+                load_dotenv_files()  # as Flask's run() does before it calls run_simple
             options.setdefault("use_reloader", self.debug)
             options.setdefault("use_debugger", self.debug)
             options.setdefault("threaded", True)

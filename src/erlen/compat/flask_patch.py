@@ -151,7 +151,7 @@ def _install() -> None:
         )
     sys.meta_path.insert(0, _FlaskFinder())
     _adopt_werkzeug_errors()
-    erlen_adapter.replaced_run_simple = _stubbed_run_simple
+    erlen_adapter.find_run_simple_stub = _stubbed_run_simple
 
 
 _install()
