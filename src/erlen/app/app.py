@@ -23,6 +23,7 @@ import itertools
 import os
 import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from datetime import timedelta
@@ -682,23 +683,20 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         url_map = self.url_map
         config = self.config
         if request is not None:
-            scheme = request.scheme
-            host = without_default_port(request.host.lower(), scheme)
             # As Flask binds: the host itself with host matching, else SERVER_NAME when set
-            # (the request's subdomain under it only with subdomain matching).
+            # (the request's subdomain under it only with subdomain matching). bind() lowers
+            # the name and drops its default port.
             server_name = config.get("SERVER_NAME")
             subdomain: str | None = url_map.default_subdomain
             if url_map.host_matching:
-                server_name, subdomain = host, None
+                server_name, subdomain = request.host, None
             elif not server_name:
-                server_name = host
-            else:
-                server_name = without_default_port(str(server_name).lower(), scheme)
-                if self.subdomain_matching:
-                    subdomain = self._request_domain(request)
+                server_name = request.host
+            elif self.subdomain_matching:
+                subdomain = self._request_domain(request)
             return url_map.bind(
-                server_name, request.root_path or "/", subdomain, scheme, request.method,
-                request.path, request.query_string.decode("latin-1"),
+                str(server_name), request.root_path or "/", subdomain, request.scheme,
+                request.method, request.path, request.query_string.decode("latin-1"),
             )  # fmt: skip
         if config.get("SERVER_NAME"):
             return url_map.bind(
@@ -729,7 +727,15 @@ class App(AsyncDispatch, Lifespan, Scaffold):
         server_name = self.config.get("SERVER_NAME")
         if not server_name:
             return url_map.default_subdomain  # the host is the server name: no subdomain
-        return subdomain_of(host, without_default_port(str(server_name).lower(), scheme))
+        server_name = without_default_port(str(server_name).lower(), scheme)
+        subdomain = subdomain_of(host, server_name)
+        if subdomain == "<invalid>":
+            warnings.warn(
+                f"Current server name {host!r} doesn't match configured server name "
+                f"{server_name!r}",
+                stacklevel=2,
+            )
+        return subdomain
 
     def _websocket_route_error(self, request: Request) -> HTTPException | None:
         """A clear 400 for an HTTP request to a WebSocket route, instead of a puzzling 404."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..core.errors import BuildError
+from ..core.routing.adapter import subdomain_of, without_default_port
 from .context import _lookup_context, get_context
 
 if TYPE_CHECKING:
@@ -125,26 +125,3 @@ def _other_host(app: App, endpoint: str, built: str | None, request: Request | N
             "a request without 'SERVER_NAME' configured."
         )
     return f"{subdomain}.{server_name}" if subdomain else server_name
-
-
-def without_default_port(host: str, scheme: str) -> str:
-    """``host`` without ``:80`` for http or ``:443`` for https (ws and wss alike)."""
-    if scheme in ("http", "ws") and host.endswith(":80"):
-        return host[:-3]
-    if scheme in ("https", "wss") and host.endswith(":443"):
-        return host[:-4]
-    return host
-
-
-def subdomain_of(host: str, server_name: str) -> str:
-    """The subdomain of ``host`` under ``server_name`` (``"api"`` for ``api.example.com``
-    under ``example.com``, ``""`` for the name itself), or ``"<invalid>"``, with a warning,
-    for a host outside it: no rule with a literal subdomain can match that."""
-    labels, wanted = host.split("."), server_name.split(".")
-    if labels[-len(wanted) :] != wanted:
-        warnings.warn(
-            f"Current server name {host!r} doesn't match configured server name {server_name!r}",
-            stacklevel=3,
-        )
-        return "<invalid>"
-    return ".".join(label for label in labels[: -len(wanted)] if label)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .router import Router
     from .rules import Rule
 
-__all__ = ["MapAdapter"]
+__all__ = ["MapAdapter", "subdomain_of", "without_default_port"]
 
 
 class MapAdapter:
@@ -139,3 +139,22 @@ class MapAdapter:
 
     def __repr__(self) -> str:
         return f"<MapAdapter {self.url_scheme}://{self.server_name}{self.script_name}>"
+
+
+def without_default_port(host: str, scheme: str) -> str:
+    """``host`` without ``:80`` for http or ``:443`` for https (ws and wss alike)."""
+    if scheme in ("http", "ws") and host.endswith(":80"):
+        return host[:-3]
+    if scheme in ("https", "wss") and host.endswith(":443"):
+        return host[:-4]
+    return host
+
+
+def subdomain_of(host: str, server_name: str) -> str:
+    """The subdomain of ``host`` under ``server_name`` (``"api"`` for ``api.example.com``
+    under ``example.com``, ``""`` for the name itself), or ``"<invalid>"`` for a host outside
+    it: no rule with a literal subdomain can match that."""
+    labels, wanted = host.split("."), server_name.split(".")
+    if labels[-len(wanted) :] != wanted:
+        return "<invalid>"
+    return ".".join(label for label in labels[: -len(wanted)] if label)

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import BuildError, HTTPException, MethodNotAllowed, NotFound, RequestRedirect
-from .adapter import MapAdapter
+from .adapter import MapAdapter, subdomain_of, without_default_port
 from .converters import DEFAULT_CONVERTERS, BaseConverter, quote_segment
 from .matcher import RuleGroup
 from .rules import Rule
@@ -350,7 +350,7 @@ class Router:
         if self._host_matching and subdomain is not None:
             raise RuntimeError("With host matching, a router is bound to a host, not a subdomain.")
         return MapAdapter(
-            self, _without_default_port(server_name.lower(), url_scheme), script_name or "/",
+            self, without_default_port(server_name.lower(), url_scheme), script_name or "/",
             subdomain, url_scheme, path_info or "/", default_method, query_args or "",
         )  # fmt: skip
 
@@ -371,18 +371,13 @@ class Router:
         host = str(environ.get("HTTP_HOST") or "")
         if not host:
             host = f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '')}"
-        host = _without_default_port(host.rstrip(":").lower(), scheme)
+        host = without_default_port(host.rstrip(":").lower(), scheme)
         if server_name is None:
             server_name = host
         else:
-            server_name = _without_default_port(server_name.lower(), scheme)
+            server_name = without_default_port(server_name.lower(), scheme)
             if subdomain is None and not self._host_matching:
-                if host == server_name:
-                    subdomain = ""
-                elif host.endswith(f".{server_name}"):
-                    subdomain = host[: -len(server_name) - 1]
-                else:
-                    subdomain = "<invalid>"
+                subdomain = subdomain_of(host, server_name)
         return MapAdapter(
             self, server_name, _wsgi_text(environ.get("SCRIPT_NAME")) or "/", subdomain, scheme,
             _wsgi_text(environ.get("PATH_INFO")) or "/",
@@ -456,13 +451,6 @@ def _unsuitable_reason(rule: Rule, values: Mapping[str, Any]) -> str:
     if missing:
         return f"missing values for {', '.join(map(repr, missing))}"
     return f"the values contradict the defaults {rule._fixed_defaults!r} of rule {rule.rule!r}"
-
-
-def _without_default_port(host: str, scheme: str) -> str:
-    """``host`` without the port its scheme implies (``:80`` for http and ws, ``:443`` for
-    https and wss)."""
-    default = ":443" if scheme in ("https", "wss") else ":80"
-    return host[: -len(default)] if host.endswith(default) else host
 
 
 def _wsgi_text(value: Any) -> str:
