@@ -102,6 +102,10 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+#: A slot to fill with a schema, the annotation it describes, and the mode (input or output).
+_Wanted = tuple[dict[str, Any], Any, JsonSchemaMode]
+
+
 class _Schemas:
     """Schemas asked for while the document is built, generated in one pydantic call at the end.
 
@@ -110,7 +114,7 @@ class _Schemas:
     """
 
     def __init__(self) -> None:
-        self._wanted: list[tuple[dict[str, Any], Any, JsonSchemaMode]] = []
+        self._wanted: list[_Wanted] = []
 
     def of(self, annotation: Any, mode: JsonSchemaMode = "validation") -> dict[str, Any]:
         slot: dict[str, Any] = {}
@@ -124,23 +128,26 @@ class _Schemas:
         isinstance check) gets an empty schema and a warning, rather than failing the whole
         document: one view must not take the API's documentation down.
         """
-        wanted = [
-            (slot, annotation, mode)
-            for slot, annotation, mode in self._wanted
-            if _describable(slot, annotation, mode)
-        ]
-        if not wanted:
-            return {}
-        inputs = [
-            (index, mode, TypeAdapter(annotation))
-            for index, (_, annotation, mode) in enumerate(wanted)
-        ]
-        by_key, definitions = TypeAdapter.json_schemas(
-            inputs, ref_template="#/components/schemas/{model}"
-        )
-        for index, (slot, _, mode) in enumerate(wanted):
-            slot.update(by_key[(index, mode)])
-        return dict(definitions.get("$defs", {}))
+        try:
+            return _generate(self._wanted)
+        except (PydanticSchemaGenerationError, PydanticInvalidForJsonSchema):
+            # Only then is each type tried alone, to find the ones to describe in words.
+            return _generate([wanted for wanted in self._wanted if _describable(*wanted)])
+
+
+def _generate(wanted: list[_Wanted]) -> dict[str, Any]:
+    """Every schema of ``wanted`` into its slot, generated together; the shared definitions."""
+    if not wanted:
+        return {}
+    inputs = [
+        (index, mode, TypeAdapter(annotation)) for index, (_, annotation, mode) in enumerate(wanted)
+    ]
+    by_key, definitions = TypeAdapter.json_schemas(
+        inputs, ref_template="#/components/schemas/{model}"
+    )
+    for index, (slot, _, mode) in enumerate(wanted):
+        slot.update(by_key[(index, mode)])
+    return dict(definitions.get("$defs", {}))
 
 
 def _describable(slot: dict[str, Any], annotation: Any, mode: JsonSchemaMode) -> bool:
